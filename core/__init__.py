@@ -1,0 +1,1 @@
+"""Project core: settings, routing, errors, the embedded database and the Celery app."""

@@ -1,0 +1,1 @@
+"""Cases at a centre, their clock, and delegation up and down the network (tenant schemas)."""

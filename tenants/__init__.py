@@ -1,0 +1,1 @@
+"""The network registry: service centres as tenants, their tree and their service-point facts."""

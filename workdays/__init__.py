@@ -1,0 +1,1 @@
+"""The official working-day calendar and case clocks."""
