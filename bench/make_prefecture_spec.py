@@ -17,7 +17,14 @@ from pathlib import Path
 OUT = Path(__file__).resolve().parent.parent / "tenants" / "specs" / "prefecture.csv"
 COUNTY_CODES = [f"4299{n:02d}" for n in (2, 3, 4, 5, 6, 25, 26, 27, 28, 29, 81, 82, 83)]
 SYLLABLES = "安宁平和兴隆丰乐长青石桥河溪山湾坪岭坝口塘湖泉林峰源田家庄阳新福寿春明东西南北"
-ESSENTIALS = ["has_premises", "has_signage", "has_staff", "has_phone", "has_register", "has_procedures"]
+ESSENTIALS = [
+    "has_premises",
+    "has_signage",
+    "has_staff",
+    "has_phone",
+    "has_register",
+    "has_procedures",
+]
 
 
 def place_name(rng: random.Random) -> str:
@@ -31,19 +38,37 @@ def main() -> None:
     villages_total = 1568
     township_codes = []
     for county_code, n_town in zip(COUNTY_CODES, townships_per_county, strict=True):
-        rows.append(dict(division_code=county_code, name=f"{place_name(rng)}县政务服务中心",
-                         tier="county", parent_code="429900"))
+        rows.append(
+            dict(
+                division_code=county_code,
+                name=f"{place_name(rng)}县政务服务中心",
+                tier="county",
+                parent_code="429900",
+            )
+        )
         for t in range(1, n_town + 1):
             code = f"{county_code}{100 + t:03d}000"
             township_codes.append(code)
-            rows.append(dict(division_code=code, name=f"{place_name(rng)}镇便民服务中心",
-                             tier="township", parent_code=county_code))
+            rows.append(
+                dict(
+                    division_code=code,
+                    name=f"{place_name(rng)}镇便民服务中心",
+                    tier="township",
+                    parent_code=county_code,
+                )
+            )
     base, extra = divmod(villages_total, len(township_codes))
     suspended_townships = {township_codes[17], township_codes[60]}
     for i, town in enumerate(township_codes):
         for v in range(1, base + (1 if i < extra else 0) + 1):
-            rows.append(dict(division_code=f"{town[:9]}{200 + v:03d}",
-                             name=f"{place_name(rng)}村便民服务室", tier="village", parent_code=town))
+            rows.append(
+                dict(
+                    division_code=f"{town[:9]}{200 + v:03d}",
+                    name=f"{place_name(rng)}村便民服务室",
+                    tier="village",
+                    parent_code=town,
+                )
+            )
     for row in rows:
         row.update(address="", phone="", status="active", facts_checked_on="2026-10-01")
         for field in ESSENTIALS:
@@ -54,8 +79,17 @@ def main() -> None:
     for row in rng.sample(villages, 32):  # 1,536 of 1,568 fully working
         for field in rng.sample(ESSENTIALS, rng.randint(1, 3)):
             row[field] = "0"
-    columns = ["division_code", "name", "tier", "parent_code", "address", "phone", "status",
-               *ESSENTIALS, "facts_checked_on"]
+    columns = [
+        "division_code",
+        "name",
+        "tier",
+        "parent_code",
+        "address",
+        "phone",
+        "status",
+        *ESSENTIALS,
+        "facts_checked_on",
+    ]
     with OUT.open("w", newline="", encoding="utf-8") as fh:
         writer = csv.DictWriter(fh, fieldnames=columns)
         writer.writeheader()

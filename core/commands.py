@@ -19,7 +19,13 @@ def domain_errors_as_command_errors():
 
 def progress_bar(description: str, total: int, enabled: bool = True):
     """A rich progress bar (or a silent stand-in when output is off)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     progress = Progress(
         TextColumn("[bold]{task.description}"),

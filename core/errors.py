@@ -87,7 +87,9 @@ class Problem:
         if self.column:
             where.append(f"列 {self.column}")
         prefix = "，".join(where)
-        return f"{prefix}：{self.message} ({self.code})" if prefix else f"{self.message} ({self.code})"
+        return (
+            f"{prefix}：{self.message} ({self.code})" if prefix else f"{self.message} ({self.code})"
+        )
 
 
 class ValidationFailed(DomainError):

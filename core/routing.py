@@ -23,7 +23,9 @@ from django.utils.translation import gettext as _
 
 from tenants.models import ServiceCentre
 
-_PATH_RE = re.compile(r"^/%s/(?P<code>[0-9]{6}|[0-9]{12})(?P<rest>/.*)?$" % settings.CENTRE_URL_PREFIX)
+_PATH_RE = re.compile(
+    "^/" + re.escape(settings.CENTRE_URL_PREFIX) + r"/(?P<code>[0-9]{6}|[0-9]{12})(?P<rest>/.*)?$"
+)
 
 
 def centre_for_code(code: str) -> ServiceCentre | None:
@@ -55,7 +57,9 @@ class CentreRoutingMiddleware:
             request.urlconf = settings.CENTRE_URLCONF
             connection.set_tenant(centre)
             if match:
-                prefix = f"{request.META.get('SCRIPT_NAME', '')}/{settings.CENTRE_URL_PREFIX}/{code}"
+                prefix = (
+                    f"{request.META.get('SCRIPT_NAME', '')}/{settings.CENTRE_URL_PREFIX}/{code}"
+                )
                 request.path_info = match["rest"] or "/"
                 set_script_prefix(prefix + "/")
         try:

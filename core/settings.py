@@ -65,6 +65,8 @@ SHARED_APPS = [
     "django_tenants",
     "workdays",
     "catalog",
+    "messaging",
+    "network",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.admin",
@@ -75,6 +77,7 @@ SHARED_APPS = [
     "core",
 ]
 TENANT_APPS = [
+    "django.contrib.postgres",
     "delegation",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]

@@ -48,7 +48,9 @@ class ServiceCentre(TenantMixin):
         blank=True,
         related_name="children",
     )
-    parent_tier = models.CharField(max_length=10, choices=Tier.choices, null=True, blank=True, editable=False)
+    parent_tier = models.CharField(  # noqa: DJ001 - NULL for the city, for the composite FK
+        max_length=10, choices=Tier.choices, null=True, blank=True, editable=False
+    )
     division_code = models.CharField(_("行政区划代码"), max_length=12, unique=True)
     name = models.CharField(_("名称"), max_length=100)
     address = models.CharField(_("地址"), max_length=200, blank=True)

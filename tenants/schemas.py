@@ -52,7 +52,11 @@ def migrate_template(verbosity: int = 0) -> None:
     with connection.cursor() as cur:
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(TEMPLATE_SCHEMA)}")
     call_command(
-        "migrate_schemas", tenant=True, schema_name=TEMPLATE_SCHEMA, interactive=False, verbosity=verbosity
+        "migrate_schemas",
+        tenant=True,
+        schema_name=TEMPLATE_SCHEMA,
+        interactive=False,
+        verbosity=verbosity,
     )
     connection.set_schema_to_public()
 
@@ -177,7 +181,10 @@ def _template_ddl() -> list[str]:
         f"ALTER TABLE {quote_ident(table)} ADD CONSTRAINT {quote_ident(name)} {definition}"
         for table, name, _type, definition in constraints
     ]
-    ddl += indexes
+    # pg_get_indexdef always qualifies the table ("ON centre_template.t"): unqualify it so the
+    # index lands beside the new schema's table.
+    qualified = f" ON {TEMPLATE_SCHEMA}."
+    ddl += [definition.replace(qualified, " ON ", 1) for definition in indexes]
     for table, identity_columns in nonempty:
         # Rows a data migration put into the template (django_migrations at least), and the
         # identity sequences moved past them.

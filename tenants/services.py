@@ -60,7 +60,9 @@ def ensure_template_current() -> None:
     migrate_template()
 
 
-def provision_network(specs: Iterable[CentreSpec], *, progress: Progress | None = None) -> ProvisionReport:
+def provision_network(
+    specs: Iterable[CentreSpec], *, progress: Progress | None = None
+) -> ProvisionReport:
     """Create every centre of ``specs`` that does not exist yet, parents first.
 
     The whole spec is checked before anything is created: one bad row and nothing happens
@@ -71,7 +73,9 @@ def provision_network(specs: Iterable[CentreSpec], *, progress: Progress | None 
     specs = tree_order(list(specs))
     existing = {
         code: (tier, parent)
-        for code, tier, parent in ServiceCentre.objects.values_list("division_code", "tier", "parent__division_code")
+        for code, tier, parent in ServiceCentre.objects.values_list(
+            "division_code", "tier", "parent__division_code"
+        )
     }
     problems = check_tree(specs, existing)
     if problems:
@@ -135,7 +139,12 @@ def create_centre(
 ) -> ServiceCentre:
     """Create one centre (schema and registry row together)."""
     validate_division_code(tier, division_code)
-    validate_parent(tier, division_code, parent.tier if parent else None, parent.division_code if parent else None)
+    validate_parent(
+        tier,
+        division_code,
+        parent.tier if parent else None,
+        parent.division_code if parent else None,
+    )
     if ServiceCentre.objects.filter(division_code=division_code).exists():
         raise DomainError(
             _("行政区划代码“%(code)s”已被使用。"),
@@ -158,7 +167,10 @@ def set_centre_status(centre: ServiceCentre, status: str) -> ServiceCentre:
     """Activate or suspend a centre. Suspension keeps its data; it stops counting as covered."""
     if status not in CentreStatus.values:
         raise DomainError(
-            _("状态“%(status)s”无效。"), code="invalid_status", field="status", params={"status": status}
+            _("状态“%(status)s”无效。"),
+            code="invalid_status",
+            field="status",
+            params={"status": status},
         )
     if centre.status != status:
         centre.status = status
@@ -197,8 +209,8 @@ def centres_behind_template(schemas: list[str]) -> list[str]:
 
 
 __all__ = [
-    "ProvisionReport",
     "Problem",
+    "ProvisionReport",
     "centres_behind_template",
     "create_centre",
     "ensure_template_current",

@@ -25,7 +25,13 @@ from tenants.models import SIX_ESSENTIALS, CentreStatus
 
 BUNDLED_DIR = Path(__file__).resolve().parent / "specs"
 REQUIRED_COLUMNS = ["division_code", "name", "tier", "parent_code"]
-OPTIONAL_COLUMNS = ["address", "phone", "status", *(f for f, _l in SIX_ESSENTIALS), "facts_checked_on"]
+OPTIONAL_COLUMNS = [
+    "address",
+    "phone",
+    "status",
+    *(f for f, _l in SIX_ESSENTIALS),
+    "facts_checked_on",
+]
 KNOWN_COLUMNS = set(REQUIRED_COLUMNS) | set(OPTIONAL_COLUMNS)
 _TRUE = {"1", "true", "yes", "y", "是", "有", "✓"}
 _FALSE = {"", "0", "false", "no", "n", "否", "无"}
@@ -145,7 +151,11 @@ def parse_records(records: list[tuple[int, dict]]) -> list[CentreSpec]:
         tier = _text(record.get("tier")).lower()
         parent_code = _text(record.get("parent_code")) or None
         if tier not in PARENT_TIER:
-            fail("tier", "invalid_tier", _("层级“%s”无效，应为 city、county、township 或 village。") % tier)
+            fail(
+                "tier",
+                "invalid_tier",
+                _("层级“%s”无效，应为 city、county、township 或 village。") % tier,
+            )
         else:
             try:
                 validate_division_code(tier, code)
@@ -178,8 +188,12 @@ def parse_records(records: list[tuple[int, dict]]) -> list[CentreSpec]:
                 fail("facts_checked_on", "invalid_date", _("日期“%s”应为 YYYY-MM-DD。") % raw_date)
         for column, limit in (("address", 200), ("phone", 40)):
             if len(_text(record.get(column))) > limit:
-                fail(column, f"{column}_too_long", _("%(column)s 不能超过 %(limit)d 个字符。") % {
-                    "column": column, "limit": limit})
+                fail(
+                    column,
+                    f"{column}_too_long",
+                    _("%(column)s 不能超过 %(limit)d 个字符。")
+                    % {"column": column, "limit": limit},
+                )
         problems += row_problems
         if not row_problems:
             specs.append(
@@ -215,7 +229,9 @@ def parse_records(records: list[tuple[int, dict]]) -> list[CentreSpec]:
     return specs
 
 
-def check_tree(specs: list[CentreSpec], existing: dict[str, tuple[str, str | None]]) -> list[Problem]:
+def check_tree(
+    specs: list[CentreSpec], existing: dict[str, tuple[str, str | None]]
+) -> list[Problem]:
     """Check parents against the spec and the registry. ``existing``: code → (tier, parent code)."""
     tiers = {code: tier for code, (tier, _parent) in existing.items()}
     tiers.update({spec.division_code: spec.tier for spec in specs})
@@ -228,18 +244,24 @@ def check_tree(specs: list[CentreSpec], existing: dict[str, tuple[str, str | Non
                     code="parent_not_found",
                     field="parent_code",
                 )
-            validate_parent(spec.tier, spec.division_code, tiers.get(spec.parent_code or ""), spec.parent_code)
+            validate_parent(
+                spec.tier, spec.division_code, tiers.get(spec.parent_code or ""), spec.parent_code
+            )
             if spec.division_code in existing:
                 tier, parent = existing[spec.division_code]
                 if (tier, parent) != (spec.tier, spec.parent_code):
                     raise DomainError(
-                        _("“%(code)s”已在网络中，但层级或上级不同（现为 %(tier)s，上级 %(parent)s）。")
+                        _(
+                            "“%(code)s”已在网络中，但层级或上级不同（现为 %(tier)s，上级 %(parent)s）。"
+                        )
                         % {"code": spec.division_code, "tier": tier, "parent": parent or "—"},
                         code="conflicts_with_existing",
                         field="division_code",
                     )
         except DomainError as exc:
-            problems.append(Problem(exc.code, exc.message, row=spec.row, column=exc.field or "parent_code"))
+            problems.append(
+                Problem(exc.code, exc.message, row=spec.row, column=exc.field or "parent_code")
+            )
     return problems
 
 

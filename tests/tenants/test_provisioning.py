@@ -28,8 +28,16 @@ def _schemas_like(prefix="vill_"):
 
 def test_demo_network_has_the_promised_shape(demo_network):
     tiers = [c.tier for c in demo_network.values()]
-    assert (tiers.count("city"), tiers.count("county"), tiers.count("township"), tiers.count("village")) == (
-        1, 2, 4, 12,
+    assert (
+        tiers.count("city"),
+        tiers.count("county"),
+        tiers.count("township"),
+        tiers.count("village"),
+    ) == (
+        1,
+        2,
+        4,
+        12,
     )
     village = demo_network["420506101201"]
     assert village.parent.division_code == "420506101000"
@@ -85,17 +93,30 @@ def test_an_orphan_schema_stops_the_run_with_a_clear_error(db):
     [
         ("420500,市,city,\n420506,县,county,420599\n", "parent_not_found", 3, "parent_code"),
         ("420500,市,city,\n420506101000,镇,township,420500\n", "wrong_parent_tier", 3, "parent"),
-        ("420500,市,city,\n420506,县,county,420500\n420506,县二,county,420500\n", "duplicate_division_code", 4,
-         "division_code"),
+        (
+            "420500,市,city,\n420506,县,county,420500\n420506,县二,county,420500\n",
+            "duplicate_division_code",
+            4,
+            "division_code",
+        ),
         ("420500,市,city,\n4205x6,县,county,420500\n", "invalid_division_code", 3, "division_code"),
         ("420500,市,city,\n420506,,county,420500\n", "name_required", 3, "name"),
         ("420500,市,city,\n420506,县,province,420500\n", "invalid_tier", 3, "tier"),
         ("420500,市,city,420600\n", "city_has_parent", 2, "parent"),
         # A cycle: each county claims the other as parent. Tiers make it a wrong-tier error.
         ("420506,甲,county,420581\n420581,乙,county,420506\n", "wrong_parent_tier", 2, "parent"),
-        ("420500,市,city,\n420506';DROP SCHEMA public;--,县,county,420500\n", "invalid_division_code", 3,
-         "division_code"),
-        ("420500,市,city,\n420602,县,county,420500\n", "division_code_outside_parent", 3, "division_code"),
+        (
+            "420500,市,city,\n420506';DROP SCHEMA public;--,县,county,420500\n",
+            "invalid_division_code",
+            3,
+            "division_code",
+        ),
+        (
+            "420500,市,city,\n420602,县,county,420500\n",
+            "division_code_outside_parent",
+            3,
+            "division_code",
+        ),
     ],
 )
 def test_bad_specs_create_nothing(db, tmp_path, rows, code, row, column):
@@ -140,7 +161,9 @@ def test_yaml_specs_work(db, tmp_path):
 
 
 def test_extending_a_network_conflicting_with_the_registry_is_refused(demo_network, tmp_path):
-    path = _spec(tmp_path, "division_code,name,tier,parent_code\n420506101000,龙泉镇,township,420581\n")
+    path = _spec(
+        tmp_path, "division_code,name,tier,parent_code\n420506101000,龙泉镇,township,420581\n"
+    )
     with pytest.raises(ValidationFailed) as exc:
         provision_network(load_spec(path))
     assert exc.value.problems[0].code in {"conflicts_with_existing", "division_code_outside_parent"}
@@ -148,7 +171,9 @@ def test_extending_a_network_conflicting_with_the_registry_is_refused(demo_netwo
 
 def test_create_single_centre(demo_network):
     township = demo_network["420506101000"]
-    village = create_centre(tier="village", division_code="420506101204", name="新村", parent=township)
+    village = create_centre(
+        tier="village", division_code="420506101204", name="新村", parent=township
+    )
     assert village.schema_name == "vill_420506101204"
     assert schema_fingerprint(village.schema_name) == schema_fingerprint(TEMPLATE_SCHEMA)
     with pytest.raises(DomainError) as exc:

@@ -12,7 +12,12 @@ from tenants.models import ServiceCentre
 
 @pytest.mark.parametrize(
     ("tier", "code"),
-    [("city", "420500"), ("county", "420506"), ("township", "420506101000"), ("village", "420506101201")],
+    [
+        ("city", "420500"),
+        ("county", "420506"),
+        ("township", "420506101000"),
+        ("village", "420506101201"),
+    ],
 )
 def test_well_formed_codes_pass(tier, code):
     assert validate_division_code(tier, code) == code

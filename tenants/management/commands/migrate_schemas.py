@@ -13,7 +13,10 @@ from __future__ import annotations
 import time
 
 from django.db import connection
-from django_tenants.management.commands.migrate_schemas import GET_EXECUTOR_FUNCTION, MigrateSchemasCommand
+from django_tenants.management.commands.migrate_schemas import (
+    GET_EXECUTOR_FUNCTION,
+    MigrateSchemasCommand,
+)
 from django_tenants.utils import get_public_schema_name
 
 from tenants.models import ServiceCentre
@@ -46,7 +49,9 @@ class Command(MigrateSchemasCommand):
         verbosity = int(options.get("verbosity", 1))
         migrate_template(verbosity=max(0, verbosity - 1))
         connection.set_schema_to_public()
-        schemas = list(ServiceCentre.objects.order_by("division_code").values_list("schema_name", flat=True))
+        schemas = list(
+            ServiceCentre.objects.order_by("division_code").values_list("schema_name", flat=True)
+        )
         present = existing_schemas(schemas)
         missing = [s for s in schemas if s not in present]
         if missing:

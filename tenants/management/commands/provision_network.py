@@ -27,7 +27,8 @@ class Command(BaseCommand):
             started = time.monotonic()
             with progress:
                 report = provision_network(
-                    specs, progress=lambda index, total, _spec: progress.update(task, completed=index)
+                    specs,
+                    progress=lambda index, total, _spec: progress.update(task, completed=index),
                 )
         elapsed = time.monotonic() - started
         if verbosity >= 1:

@@ -1,0 +1,985 @@
+"""The case and delegation service layer: every rule about cases lives here.
+
+Each public function is one transaction in one centre's schema, takes the acting ``Actor``
+explicitly, and either does all it says or raises a ``DomainError`` having done nothing (no
+row, no event, no message). Messages to other centres are written to the outbox in the same
+transaction (``messaging.outbox``); the handlers that apply incoming messages are at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import uuid
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric, uscc
+
+from core.errors import DomainError, NotFound, PermissionDenied
+from core.roles import Actor, Role
+from delegation.models import (
+    DECIDED_STATES,
+    ApplicantKind,
+    Case,
+    CaseEvent,
+    CasePause,
+    Channel,
+    Delegation,
+    Direction,
+    State,
+)
+from delegation.states import next_state
+from messaging.outbox import enqueue
+from network.projection import record_case
+from tenants.divisions import TIER_RANK, Tier
+from tenants.models import CentreStatus, ServiceCentre
+
+# --- message kinds of the delegation protocol -------------------------------------------------
+FORWARDED = "case.forwarded"  # up: a new case for the parent
+SUPPLEMENTED = "case.supplemented"  # up: the applicant supplied what the one-time notice listed
+WITHDRAWN = "case.withdrawn"  # up: the applicant withdrew
+DELIVERED = "case.delivered"  # up: the result reached the applicant
+STATUS = "case.status"  # down: the state of the case at the tier holding it
+
+_PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+
+@dataclass(frozen=True)
+class Applicant:
+    kind: str
+    name: str
+    id_number: str
+    phone: str = ""
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+@contextmanager
+def in_centre(centre: ServiceCentre) -> Iterator[None]:
+    """Run in ``centre``'s schema (with public on the path), restoring the previous one after."""
+    previous = getattr(connection, "tenant", None)
+    connection.set_tenant(centre)
+    try:
+        yield
+    finally:
+        if previous is not None and getattr(previous, "schema_name", "public") != "public":
+            connection.set_tenant(previous)
+        else:
+            connection.set_schema_to_public()
+
+
+def _centre(code_or_centre: str | ServiceCentre) -> ServiceCentre:
+    if isinstance(code_or_centre, ServiceCentre):
+        return code_or_centre
+    centre = ServiceCentre.objects.filter(division_code=code_or_centre).first()
+    if centre is None:
+        raise NotFound(
+            _("没有行政区划代码为“%(code)s”的服务中心。"),
+            code="centre_not_found",
+            params={"code": code_or_centre},
+        )
+    return centre
+
+
+def _check_actor(centre: ServiceCentre, actor: Actor) -> None:
+    if actor.centre != centre.division_code:
+        raise PermissionDenied(
+            _("%(actor)s 不在本中心（%(centre)s）任职，不能办理本中心的办件。"),
+            code="wrong_centre",
+            params={"actor": actor.name, "centre": centre.name},
+        )
+
+
+def _active(centre: ServiceCentre) -> None:
+    if centre.status != CentreStatus.ACTIVE:
+        raise DomainError(
+            _("%(centre)s 已暂停服务。"), code="centre_suspended", params={"centre": centre.name}
+        )
+
+
+def _today() -> dt.date:
+    return timezone.localdate()
+
+
+def validate_applicant(applicant: Applicant) -> Applicant:
+    name = (applicant.name or "").strip()
+    if not name:
+        raise DomainError(
+            _("申请人姓名（名称）不能为空。"),
+            code="applicant_name_required",
+            field="applicant_name",
+        )
+    if applicant.kind == ApplicantKind.PERSON:
+        validator, code, label = ric, "invalid_id_number", _("居民身份证号码")
+    elif applicant.kind == ApplicantKind.ENTERPRISE:
+        validator, code, label = uscc, "invalid_credit_code", _("统一社会信用代码")
+    else:
+        raise DomainError(
+            _("申请人类型“%(kind)s”无效，应为 person 或 enterprise。"),
+            code="invalid_applicant_kind",
+            field="applicant_kind",
+            params={"kind": applicant.kind},
+        )
+    try:
+        number = validator.validate(applicant.id_number or "")
+    except stdnum_errors.ValidationError as exc:
+        raise DomainError(
+            _("%(label)s“%(number)s”无效（%(reason)s）。"),
+            code=code,
+            field="applicant_id_number",
+            params={"label": label, "number": applicant.id_number, "reason": exc.message},
+        ) from exc
+    phone = (applicant.phone or "").strip()
+    if phone and not _PHONE_RE.match(phone):
+        raise DomainError(
+            _("联系电话“%(phone)s”格式不正确。"),
+            code="invalid_phone",
+            field="applicant_phone",
+            params={"phone": phone},
+        )
+    return Applicant(kind=applicant.kind, name=name, id_number=number, phone=phone)
+
+
+def _next_tracking_no(centre: ServiceCentre, day: dt.date) -> str:
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO delegation_dailycounter (day, last) VALUES (%s, 1) "
+            "ON CONFLICT (day) DO UPDATE SET last = delegation_dailycounter.last + 1 RETURNING last",
+            [day],
+        )
+        (seq,) = cur.fetchone()
+    return f"{centre.division_code}-{day:%Y%m%d}-{seq:05d}"
+
+
+def _get_case(ref: int | str | Case, *, lock: bool = True) -> Case:
+    if isinstance(ref, Case):
+        ref = ref.pk
+    qs = Case.objects.select_for_update() if lock else Case.objects
+    lookup = {"pk": ref} if isinstance(ref, int) else {"tracking_no": ref}
+    case = qs.filter(**lookup).first()
+    if case is None:
+        raise NotFound(_("本中心没有办件“%(ref)s”。"), code="case_not_found", params={"ref": ref})
+    return case
+
+
+def _record(
+    case: Case, action: str, from_state: str, actor: Actor, note: str = "", at=None, **data
+) -> CaseEvent:
+    last = case.events.order_by("-seq").values_list("seq", flat=True).first() or 0
+    return CaseEvent.objects.create(
+        case=case,
+        seq=last + 1,
+        action=action,
+        from_state=from_state,
+        to_state=case.state,
+        actor=actor.name,
+        role=actor.role,
+        centre=actor.centre,
+        at=at or timezone.now(),
+        note=note,
+        data=data,
+    )
+
+
+def _project(case: Case, centre: ServiceCentre) -> None:
+    peers = dict(case.delegations.values_list("direction", "peer_centre"))
+    record_case(
+        case,
+        centre,
+        received_from=peers.get(Direction.DOWN, ""),
+        forwarded_to=peers.get(Direction.UP, ""),
+    )
+
+
+def _send(delegation: Delegation, kind: str, payload: dict, sender: ServiceCentre) -> None:
+    delegation.sent_seq += 1
+    delegation.save(update_fields=["sent_seq"])
+    enqueue(
+        kind=kind,
+        sender=sender.division_code,
+        recipient=delegation.peer_centre,
+        stream=delegation.id,
+        seq=delegation.sent_seq,
+        payload=payload,
+    )
+
+
+def _report_down(
+    case: Case, centre: ServiceCentre, action: str, note: str = "", origin: dict | None = None
+) -> None:
+    """Tell the lower centre (if the case came from one) the state this case now shows."""
+    if case.received_from_id is None:
+        return
+    delegation = Delegation.objects.select_for_update().get(pk=case.received_from_id)
+    payload = origin or {
+        "centre": centre.division_code,
+        "tier": centre.tier,
+        "action": action,
+        "at": timezone.now().isoformat(),
+        "note": note,
+    }
+    payload = {
+        **payload,
+        "state": case.effective_state,
+        # Which centre holds the case now (the tier above, while this one has handed it up).
+        "holder": case.upstream_centre if case.state == State.ESCALATED else centre.division_code,
+        "decision_reason": case.decision_reason,
+        "missing_materials": list(case.missing_materials),
+        "due_on": case.due_on.isoformat() if case.due_on else None,
+    }
+    _send(delegation, STATUS, payload, centre)
+
+
+def _apply(
+    centre: ServiceCentre,
+    case: Case,
+    action: str,
+    actor: Actor,
+    note: str = "",
+    *,
+    report: bool = True,
+    on: dt.datetime | None = None,
+    **data,
+) -> Case:
+    """Move ``case`` by ``action``: check the move, save, write the event, project, report down.
+
+    ``on`` is when the decision was taken, if elsewhere (a decision reported from upstream).
+    """
+    from_state = case.state
+    case.state = next_state(action, from_state, actor.role)
+    now = timezone.now()
+    if case.state in DECIDED_STATES:
+        case.decided_at = on or now
+        _close_clock(case, timezone.localdate(case.decided_at))
+    if case.state in {State.REFUSED, State.WITHDRAWN, State.DELIVERED}:
+        case.closed_at = now
+    case.save()
+    _record(case, action, from_state, actor, note, at=now, **data)
+    _project(case, centre)
+    if report:
+        _report_down(case, centre, action, note)
+    return case
+
+
+# --- the clock -----------------------------------------------------------------------------------
+
+
+def _pauses(case: Case) -> list[tuple[dt.date, dt.date | None]]:
+    return list(case.pauses.order_by("started_on").values_list("started_on", "ended_on"))
+
+
+def _start_clock(case: Case, day: dt.date) -> None:
+    from workdays.calendar import add_working_days
+
+    case.clock_started_on = day
+    deadline = add_working_days(day, case.promised_limit_days)
+    case.due_on = deadline.due
+    case.calendar_fallback = case.calendar_fallback or deadline.fallback
+
+
+def _move_deadline(case: Case) -> None:
+    from workdays.calendar import due_date_with_pauses
+
+    deadline = due_date_with_pauses(case.clock_started_on, case.promised_limit_days, _pauses(case))
+    case.due_on = deadline.due
+    case.calendar_fallback = case.calendar_fallback or deadline.fallback
+
+
+def _close_clock(case: Case, day: dt.date) -> None:
+    from workdays.calendar import assess_completion
+
+    if case.clock_started_on is None:
+        return
+    result = assess_completion(
+        case.clock_started_on, day, case.promised_limit_days, case.legal_limit_days, _pauses(case)
+    )
+    case.elapsed_working_days = result.elapsed
+    case.on_time = result.on_time
+    case.early = result.early
+    case.saved_vs_legal = result.saved_vs_legal
+    case.saved_vs_promised = result.saved_vs_promised
+    case.calendar_fallback = case.calendar_fallback or result.fallback
+
+
+# --- logging a request ---------------------------------------------------------------------------
+
+
+def log_request(
+    centre: ServiceCentre | str,
+    actor: Actor,
+    *,
+    applicant: Applicant,
+    item_code: str,
+    materials_received: Iterable[str] = (),
+    channel: str | None = None,
+    idempotency_key: str | None = None,
+    note: str = "",
+) -> Case:
+    """Register a citizen's request at ``centre`` (a village register entry, or a window case)."""
+    from catalog.services import active_version
+
+    centre = _centre(centre)
+    _check_actor(centre, actor)
+    _active(centre)
+    if actor.role not in {Role.AGENT, Role.STAFF, Role.HEAD}:
+        raise PermissionDenied(_("只有代办员或窗口人员可以登记办件。"), code="role_not_allowed")
+    applicant = validate_applicant(applicant)
+    version = active_version(item_code)
+    received = set(materials_received)
+    required = list(version.materials.order_by("position"))
+    unknown = received - {m.name for m in required}
+    if unknown:
+        raise DomainError(
+            _("“%(names)s”不是该事项要求的材料。"),
+            code="unknown_material",
+            field="materials_received",
+            params={"names": "、".join(sorted(unknown))},
+        )
+    if channel is None:
+        channel = Channel.VILLAGE_PROXY if centre.tier == Tier.VILLAGE else Channel.WINDOW
+    if channel not in {Channel.WINDOW, Channel.VILLAGE_PROXY, Channel.ONLINE}:
+        raise DomainError(
+            _("渠道“%(channel)s”无效。"),
+            code="invalid_channel",
+            field="channel",
+            params={"channel": channel},
+        )
+    with in_centre(centre), transaction.atomic():
+        if idempotency_key and Case.objects.filter(idempotency_key=idempotency_key).exists():
+            existing = Case.objects.get(idempotency_key=idempotency_key)
+            raise DomainError(
+                _("重复提交：该申请已登记为 %(tracking_no)s。"),
+                code="duplicate_submission",
+                field="idempotency_key",
+                params={"tracking_no": existing.tracking_no},
+            )
+        today = _today()
+        case = Case(
+            tracking_no=_next_tracking_no(centre, today),
+            channel=channel,
+            applicant_kind=applicant.kind,
+            applicant_name=applicant.name,
+            applicant_id_number=applicant.id_number,
+            applicant_phone=applicant.phone,
+            item_version=version,
+            item_code=version.item.code,
+            item_name=version.name,
+            handling_type=version.handling_type,
+            legal_limit_days=version.legal_limit_days,
+            promised_limit_days=version.promised_limit_days,
+            materials=[
+                {"name": m.name, "form": m.form, "count": m.count, "received": m.name in received}
+                for m in required
+            ],
+            handler_name=actor.name,
+            idempotency_key=idempotency_key or None,
+            note=note,
+            origin_centre=centre.division_code,
+        )
+        if centre.tier == Tier.VILLAGE:
+            # The village register promises the citizen the item's limit from the day they came.
+            _start_clock(case, today)
+        try:
+            with transaction.atomic():
+                case.save()
+        except IntegrityError as exc:  # a concurrent submission with the same key won the race
+            raise DomainError(
+                _("重复提交：该申请已登记。"), code="duplicate_submission", field="idempotency_key"
+            ) from exc
+        _record(case, "log", "", actor, note, item_version=version.pk)
+        _project(case, centre)
+    return case
+
+
+# --- handing a case up ---------------------------------------------------------------------------
+
+
+def forward_case(
+    centre: ServiceCentre | str, actor: Actor, case_ref, *, to: str | None = None, note: str = ""
+) -> Delegation:
+    """A village agent forwards a proxy case (全程代办) to the township centre above."""
+    centre = _centre(centre)
+    with in_centre(centre), transaction.atomic():
+        case = _get_case(case_ref)
+        if not case.item_version.proxy_eligible:
+            raise DomainError(
+                _("事项“%(item)s”不可代办。"),
+                code="not_proxy_eligible",
+                params={"item": case.item_name},
+            )
+        return _hand_up(centre, actor, case, "forward", to=to, note=note)
+
+
+def escalate_case(
+    centre: ServiceCentre | str, actor: Actor, case_ref, *, to: str | None = None, note: str = ""
+) -> Delegation:
+    """Hand a case this centre may not decide to the parent centre (上报)."""
+    centre = _centre(centre)
+    with in_centre(centre), transaction.atomic():
+        case = _get_case(case_ref)
+        tiers = case.item_version.decision_tiers
+        if centre.tier in tiers:
+            raise DomainError(
+                _("本中心（%(tier)s）有权办理“%(item)s”，应在本级办结，不能上报。"),
+                code="decide_here",
+                params={"tier": Tier(centre.tier).label, "item": case.item_name},
+            )
+        if not any(TIER_RANK[t] > TIER_RANK[centre.tier] for t in tiers):
+            raise DomainError(_("没有更高层级有权办理该事项。"), code="no_deciding_tier")
+        return _hand_up(centre, actor, case, "escalate", to=to, note=note)
+
+
+def _hand_up(
+    centre: ServiceCentre, actor: Actor, case: Case, action: str, *, to: str | None, note: str
+) -> Delegation:
+    _check_actor(centre, actor)
+    parent = centre.parent
+    if parent is None:
+        raise DomainError(
+            _("%(centre)s 没有上级中心。"), code="no_parent", params={"centre": centre.name}
+        )
+    if to is not None and to != parent.division_code:
+        raise DomainError(
+            _("只能上报给直接上级（%(parent)s），不能报给“%(to)s”。"),
+            code="not_parent",
+            field="to",
+            params={"parent": parent.division_code, "to": to},
+        )
+    if parent.status != CentreStatus.ACTIVE:
+        raise DomainError(
+            _("上级中心 %(parent)s 已暂停服务。"),
+            code="parent_suspended",
+            params={"parent": parent.name},
+        )
+    missing = [m["name"] for m in case.materials if not m["received"]]
+    if missing:
+        raise DomainError(
+            _("材料不齐，不能上报：缺少 %(names)s。"),
+            code="materials_missing",
+            field="materials",
+            params={"names": "、".join(missing)},
+        )
+    next_state(action, case.state, actor.role)  # check before creating anything
+    delegation = Delegation.objects.create(
+        id=uuid.uuid4(),
+        direction=Direction.UP,
+        case=case,
+        peer_centre=parent.division_code,
+        peer_tier=parent.tier,
+        tracking_no=case.tracking_no,
+    )
+    case.forwarded_to = delegation
+    case.escalated_at = timezone.now()
+    case.upstream_state = State.SUBMITTED
+    case.upstream_centre = parent.division_code
+    _apply(centre, case, action, actor, note, to=parent.division_code)
+    _send(
+        delegation,
+        FORWARDED,
+        {
+            "tracking_no": case.tracking_no,
+            "origin_centre": case.origin_centre,
+            "item_version": case.item_version_id,
+            "applicant": {
+                "kind": case.applicant_kind,
+                "name": case.applicant_name,
+                "id_number": case.applicant_id_number,
+                "phone": case.applicant_phone,
+            },
+            "materials": case.materials,
+            "note": note,
+            "forwarded_by": actor.name,
+            "sender_tier": centre.tier,
+            "at": case.escalated_at.isoformat(),
+        },
+        centre,
+    )
+    return delegation
+
+
+# --- deciding ------------------------------------------------------------------------------------
+
+
+def accept_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, note: str = "") -> Case:
+    """受理: take the case on. All required materials must be in; the clock starts today."""
+    centre = _centre(centre)
+    _check_actor(centre, actor)
+    with in_centre(centre), transaction.atomic():
+        case = _get_case(case_ref)
+        missing = [m["name"] for m in case.materials if not m["received"]]
+        if missing:
+            raise DomainError(
+                _("材料不齐，不能受理：缺少 %(names)s。请一次性告知申请人补正，或不予受理。"),
+                code="materials_missing",
+                field="materials",
+                params={"names": "、".join(missing)},
+            )
+        case.accepted_at = timezone.now()
+        if case.clock_started_on is None:
+            _start_clock(case, _today())
+        return _apply(centre, case, "accept", actor, note)
+
+
+def refuse_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, reason: str) -> Case:
+    """不予受理, with the reason the applicant is told."""
+    centre = _centre(centre)
+    _check_actor(centre, actor)
+    _require_reason(reason)
+    with in_centre(centre), transaction.atomic():
+        case = _get_case(case_ref)
+        case.decision_reason = reason
+        return _apply(centre, case, "refuse", actor, reason)
+
+
+def request_supplement(
+    centre: ServiceCentre | str, actor: Actor, case_ref, *, materials: list[str], note: str = ""
+) -> Case:
+    """一次性告知: list every missing or defective material at once; the clock stops."""
+    centre = _centre(centre)
+    _check_actor(centre, actor)
+    names = [m.strip() for m in materials if m and m.strip()]
+    if not names:
+        raise DomainError(
+            _("一次性告知必须列出全部需补正的材料。"),
+            code="supplement_list_empty",
+            field="materials",
+        )
+    if len(set(names)) != len(names):
+        raise DomainError(
+            _("补正材料清单有重复项。"), code="supplement_list_duplicate", field="materials"
+        )
+    with in_centre(centre), transaction.atomic():
+        case = _get_case(case_ref)
+        if case.state == State.SUPPLEMENT_NEEDED:
+            raise DomainError(
+                _("已发出一次性告知，不能再次要求补正，请等待申请人补齐。"),
+                code="supplement_already_requested",
+            )
+        known = {m["name"] for m in case.materials}
+        for material in case.materials:
+            if material["name"] in names:
+                material["received"] = False
+        case.materials = case.materials + [
+            {"name": n, "form": "original", "count": 1, "received": False}
+            for n in names
+            if n not in known
+        ]
+        case.missing_materials = names
+        next_state("request_supplement", case.state, actor.role)
+        CasePause.objects.create(case=case, started_on=_today(), materials=names)
+        return _apply(centre, case, "request_supplement", actor, note, materials=names)
+
+
+def receive_supplement(
+    centre: ServiceCentre | str, actor: Actor, case_ref, *, materials: list[str], note: str = ""
+) -> Case:
+    """补正: the applicant supplied materials. When all listed are in, the clock runs again.
+
+    At a centre where the case is handed up and the tier above asked for supplements, the
+    materials are passed up instead (full-process proxy: the citizen never travels).
+    """
+    centre = _centre(centre)
+    _check_actor(centre, actor)
+    with in_centre(centre), transaction.atomic():
+        case = _get_case(case_ref)
+        if case.state == State.ESCALATED and case.upstream_state == State.SUPPLEMENT_NEEDED:
+            return _pass_supplement_up(centre, case, actor, materials, note)
+        return _receive_supplement(centre, case, actor, materials, note)
+
+
+def _receive_supplement(centre, case: Case, actor: Actor, materials: list[str], note: str) -> Case:
+    if case.state != State.SUPPLEMENT_NEEDED:
+        next_state("receive_supplement", case.state, actor.role)  # raises the coded error
+    supplied = set(materials)
+    unknown = supplied - set(case.missing_materials)
+    if unknown:
+        raise DomainError(
+            _("“%(names)s”不在一次性告知的补正清单中。"),
+            code="not_requested",
+            field="materials",
+            params={"names": "、".join(sorted(unknown))},
+        )
+    still = [name for name in case.missing_materials if name not in supplied]
+    for material in case.materials:
+        if material["name"] in supplied:
+            material["received"] = True
+    case.missing_materials = still
+    if still:
+        case.save(update_fields=["materials", "missing_materials", "updated_at"])
+        _record(
+            case,
+            "partial_supplement",
+            case.state,
+            actor,
+            note,
+            supplied=sorted(supplied),
+            still_missing=still,
+        )
+        _project(case, centre)
+        return case
+    CasePause.objects.filter(case=case, ended_on__isnull=True).update(ended_on=_today())
+    _move_deadline(case)
+    return _apply(centre, case, "receive_supplement", actor, note, supplied=sorted(supplied))
+
+
+def _pass_supplement_up(centre, case: Case, actor: Actor, materials: list[str], note: str) -> Case:
+    delegation = Delegation.objects.select_for_update().get(pk=case.forwarded_to_id)
+    for material in case.materials:
+        if material["name"] in materials:
+            material["received"] = True
+    case.save(update_fields=["materials", "updated_at"])
+    _record(
+        case,
+        "supplement_passed_up",
+        case.state,
+        actor,
+        note,
+        supplied=sorted(materials),
+        to=delegation.peer_centre,
+    )
+    _send(
+        delegation,
+        SUPPLEMENTED,
+        {"materials": sorted(materials), "note": note, "by": actor.name},
+        centre,
+    )
+    return case
+
+
+def start_review(centre: ServiceCentre | str, actor: Actor, case_ref, *, note: str = "") -> Case:
+    """承办/审核: the centre starts working on an accepted case it may decide."""
+    centre = _centre(centre)
+    _check_actor(centre, actor)
+    with in_centre(centre), transaction.atomic():
+        case = _get_case(case_ref)
+        _may_decide(centre, case)
+        return _apply(centre, case, "start_review", actor, note)
+
+
+def approve_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, note: str = "") -> Case:
+    return _decide(centre, actor, case_ref, "approve", note)
+
+
+def deny_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, reason: str) -> Case:
+    _require_reason(reason)
+    return _decide(centre, actor, case_ref, "deny", reason)
+
+
+def _decide(centre, actor: Actor, case_ref, action: str, note: str) -> Case:
+    centre = _centre(centre)
+    _check_actor(centre, actor)
+    with in_centre(centre), transaction.atomic():
+        case = _get_case(case_ref)
+        _may_decide(centre, case)
+        case.decision_reason = note
+        return _apply(centre, case, action, actor, note)
+
+
+def _may_decide(centre: ServiceCentre, case: Case) -> None:
+    if centre.tier not in case.item_version.decision_tiers:
+        raise DomainError(
+            _("“%(item)s”不在%(tier)s的办理权限内，应上报。"),
+            code="not_decision_tier",
+            params={"item": case.item_name, "tier": Tier(centre.tier).label},
+        )
+
+
+def _require_reason(reason: str) -> None:
+    if not (reason or "").strip():
+        raise DomainError(_("必须说明理由。"), code="reason_required", field="reason")
+
+
+def withdraw_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, reason: str) -> Case:
+    """撤回 on the applicant's request; a handed-up case is withdrawn up the chain too."""
+    centre = _centre(centre)
+    _check_actor(centre, actor)
+    _require_reason(reason)
+    with in_centre(centre), transaction.atomic():
+        case = _get_case(case_ref)
+        was_escalated = case.state == State.ESCALATED
+        case = _apply(centre, case, "withdraw", actor, reason)
+        if was_escalated:
+            delegation = Delegation.objects.select_for_update().get(pk=case.forwarded_to_id)
+            _send(delegation, WITHDRAWN, {"reason": reason, "by": actor.name}, centre)
+        return case
+
+
+def deliver_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, note: str = "") -> Case:
+    """送达: the result reaches the applicant. At the origin this is the reply to the citizen."""
+    centre = _centre(centre)
+    _check_actor(centre, actor)
+    with in_centre(centre), transaction.atomic():
+        case = _get_case(case_ref)
+        case = _apply(centre, case, "deliver", actor, note)
+        _deliver_upwards(case, centre)
+        return case
+
+
+def _deliver_upwards(case: Case, centre: ServiceCentre) -> None:
+    if case.forwarded_to_id:
+        delegation = Delegation.objects.select_for_update().get(pk=case.forwarded_to_id)
+        _send(delegation, DELIVERED, {"at": timezone.now().isoformat()}, centre)
+
+
+def rate_case(centre: ServiceCentre | str, case_ref, *, rating: int) -> Case:
+    """好差评: the applicant rates a closed case, 1 (very poor) to 5 (very good)."""
+    centre = _centre(centre)
+    if not isinstance(rating, int) or not 1 <= rating <= 5:
+        raise DomainError(_("评价须为 1 到 5 的整数。"), code="invalid_rating", field="rating")
+    with in_centre(centre), transaction.atomic():
+        case = _get_case(case_ref)
+        if case.state not in {State.DELIVERED, *DECIDED_STATES}:
+            raise DomainError(_("办结后才能评价。"), code="not_finished")
+        if case.rating is not None:
+            raise DomainError(_("该办件已评价。"), code="already_rated")
+        case.rating = rating
+        case.save(update_fields=["rating", "updated_at"])
+        _record(
+            case,
+            "rate",
+            case.state,
+            Actor(name="applicant", role="applicant", centre=centre.division_code),
+            rating=rating,
+        )
+        _project(case, centre)
+        return case
+
+
+# --- tracking ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hop:
+    centre_code: str
+    centre_name: str
+    tier: str
+    state: str
+    effective_state: str
+    received_at: dt.datetime
+    left_at: dt.datetime | None
+    working_days: int | None
+    fallback: bool
+
+
+def track(tracking_no: str, *, viewer_centre: str | None = None) -> list[Hop]:
+    """The whole chain of a tracking number, village first, with the time spent at each tier.
+
+    Read from the network projection, so any centre on the chain (``viewer_centre``) or the
+    citizen sees it without reading another centre's schema. A centre not on the chain gets
+    ``case_not_found``, exactly as for an unknown number.
+    """
+    from network.models import CaseRecord
+    from workdays.calendar import working_days_between
+
+    records = list(CaseRecord.objects.filter(tracking_no=tracking_no).select_related("centre"))
+    if not records or (viewer_centre and viewer_centre not in {r.centre_code for r in records}):
+        raise NotFound(
+            _("没有编号为“%(no)s”的办件。"), code="case_not_found", params={"no": tracking_no}
+        )
+    records.sort(key=lambda r: TIER_RANK[r.tier])
+    hops = []
+    for r in records:
+        left = r.escalated_at or r.decided_at or r.closed_at
+        if left:
+            count = working_days_between(
+                timezone.localdate(r.submitted_at), timezone.localdate(left)
+            )
+            days, fallback = count.days, count.fallback
+        else:
+            days, fallback = None, False
+        hops.append(
+            Hop(
+                r.centre_code,
+                r.centre.name,
+                r.tier,
+                r.state,
+                r.effective_state,
+                r.submitted_at,
+                left,
+                days,
+                fallback,
+            )
+        )
+    return hops
+
+
+# --- applying messages from other centres (called by delegation.inbox) ------------------------------
+
+
+def apply_forwarded(centre: ServiceCentre, message: dict) -> Delegation:
+    """A lower centre forwarded a case: open it here as a new case of this centre."""
+    from catalog.models import ServiceItemVersion
+
+    p = message["payload"]
+    version = ServiceItemVersion.objects.select_related("item").get(pk=p["item_version"])
+    case = Case.objects.create(
+        tracking_no=p["tracking_no"],
+        channel=Channel.DELEGATED,
+        applicant_kind=p["applicant"]["kind"],
+        applicant_name=p["applicant"]["name"],
+        applicant_id_number=p["applicant"]["id_number"],
+        applicant_phone=p["applicant"]["phone"],
+        item_version=version,
+        item_code=version.item.code,
+        item_name=version.name,
+        handling_type=version.handling_type,
+        legal_limit_days=version.legal_limit_days,
+        promised_limit_days=version.promised_limit_days,
+        materials=p["materials"],
+        origin_centre=p["origin_centre"],
+        note=p.get("note", ""),
+    )
+    delegation = Delegation.objects.create(
+        id=message["stream"],
+        direction=Direction.DOWN,
+        case=case,
+        peer_centre=message["sender"],
+        peer_tier=p.get("sender_tier", ""),
+        tracking_no=case.tracking_no,
+    )
+    case.received_from = delegation
+    case.save(update_fields=["received_from"])
+    _record(
+        case,
+        "receive",
+        "",
+        Actor.system(centre.division_code),
+        p.get("note", ""),
+        from_centre=message["sender"],
+    )
+    _project(case, centre)
+    return delegation
+
+
+_UPSTREAM_ACTIONS = {
+    State.APPROVED: "upstream_approved",
+    State.DENIED: "upstream_denied",
+    State.REFUSED: "upstream_refused",
+    State.WITHDRAWN: "upstream_withdrawn",
+}
+
+
+def apply_status(centre: ServiceCentre, delegation: Delegation, message: dict) -> Case:
+    """The tier above reports the state of the case it holds: mirror it, and pass it down."""
+    p = message["payload"]
+    case = _get_case(delegation.case_id)
+    system = Actor.system(centre.division_code)
+    if case.state != State.ESCALATED or case.forwarded_to_id != delegation.pk:
+        # Already closed here (e.g. withdrawn while the decision travelled): keep the report.
+        _record(
+            case,
+            "upstream_status_ignored",
+            case.state,
+            system,
+            p.get("note", ""),
+            **_status_data(p),
+        )
+        return case
+    case.upstream_state = p["state"]
+    case.upstream_centre = p["holder"]
+    if p.get("state") == State.SUPPLEMENT_NEEDED:
+        case.missing_materials = p.get("missing_materials", [])
+        for material in case.materials:
+            if material["name"] in case.missing_materials:
+                material["received"] = False
+    action = _UPSTREAM_ACTIONS.get(p["state"])
+    if action:
+        case.decision_reason = p.get("decision_reason", "")
+        case.upstream_state = ""
+        decided = dt.datetime.fromisoformat(p["at"]) if p.get("at") else None
+        _apply(
+            centre,
+            case,
+            action,
+            system,
+            p.get("note", ""),
+            report=False,
+            on=decided,
+            **_status_data(p),
+        )
+    else:
+        case.save()
+        _record(case, "upstream_status", case.state, system, p.get("note", ""), **_status_data(p))
+        _project(case, centre)
+    _report_down(case, centre, p.get("action", ""), origin=_status_origin(p))
+    return case
+
+
+def _status_data(p: dict) -> dict:
+    return {
+        "upstream_state": p.get("state"),
+        "upstream_centre": p.get("holder"),
+        "acted_at_centre": p.get("centre"),
+        "upstream_action": p.get("action"),
+    }
+
+
+def _status_origin(p: dict) -> dict:
+    return {k: p.get(k) for k in ("centre", "tier", "action", "at", "note")}
+
+
+def apply_supplemented(centre: ServiceCentre, delegation: Delegation, message: dict) -> Case:
+    p = message["payload"]
+    case = _get_case(delegation.case_id)
+    system = Actor.system(centre.division_code)
+    if case.state == State.ESCALATED and case.upstream_state == State.SUPPLEMENT_NEEDED:
+        return _pass_supplement_up(centre, case, system, p["materials"], p.get("note", ""))
+    if case.state == State.SUPPLEMENT_NEEDED:
+        try:
+            with transaction.atomic():
+                return _receive_supplement(centre, case, system, p["materials"], p.get("note", ""))
+        except DomainError as exc:
+            _record(
+                case,
+                "supplement_rejected",
+                case.state,
+                system,
+                exc.message,
+                supplied=p["materials"],
+            )
+            return case
+    _record(
+        case, "supplement_ignored", case.state, system, p.get("note", ""), supplied=p["materials"]
+    )
+    return case
+
+
+def apply_withdrawn(centre: ServiceCentre, delegation: Delegation, message: dict) -> Case:
+    p = message["payload"]
+    case = _get_case(delegation.case_id)
+    system = Actor.system(centre.division_code)
+    if case.state in {
+        State.SUBMITTED,
+        State.ACCEPTED,
+        State.SUPPLEMENT_NEEDED,
+        State.IN_REVIEW,
+        State.ESCALATED,
+    }:
+        was_escalated = case.state == State.ESCALATED
+        case.decision_reason = p.get("reason", "")
+        # No report down: the lower centre already withdrew.
+        _apply(centre, case, "withdraw", system, p.get("reason", ""), report=False)
+        if was_escalated:
+            up = Delegation.objects.select_for_update().get(pk=case.forwarded_to_id)
+            _send(up, WITHDRAWN, p, centre)
+    else:
+        _record(case, "withdraw_too_late", case.state, system, p.get("reason", ""))
+    return case
+
+
+def apply_delivered(centre: ServiceCentre, delegation: Delegation, message: dict) -> Case:
+    case = _get_case(delegation.case_id)
+    system = Actor.system(centre.division_code)
+    if case.state in DECIDED_STATES:
+        _apply(centre, case, "deliver", system, report=False)
+        _deliver_upwards(case, centre)
+    else:
+        _record(case, "delivery_noted", case.state, system)
+    return case

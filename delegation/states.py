@@ -1,0 +1,65 @@
+"""The case state machine (DESIGN.md §5): one table of allowed moves, one function to apply it.
+
+A move is (from state, action) → to state. Actions a person takes carry the roles allowed to
+take them; the ``upstream_*`` actions are applied by the system when a status report arrives
+from the tier that holds an escalated case.
+"""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import DomainError
+from core.roles import Role
+from delegation.models import OPEN_STATES, State
+
+S = State
+DECIDING_ROLES = frozenset({Role.STAFF, Role.HEAD})
+DESK_ROLES = frozenset({Role.AGENT, Role.STAFF, Role.HEAD})
+
+#: action → (roles that may take it, {from state: to state})
+TRANSITIONS: dict[str, tuple[frozenset[str], dict[str, str]]] = {
+    "forward": (
+        frozenset({Role.AGENT, Role.STAFF, Role.HEAD}),
+        {s: S.ESCALATED for s in OPEN_STATES - {S.ESCALATED}},
+    ),
+    "accept": (DECIDING_ROLES, {S.SUBMITTED: S.ACCEPTED}),
+    "refuse": (DECIDING_ROLES, {S.SUBMITTED: S.REFUSED}),
+    "request_supplement": (DECIDING_ROLES, {S.ACCEPTED: S.SUPPLEMENT_NEEDED}),
+    "receive_supplement": (DESK_ROLES | {Role.SYSTEM}, {S.SUPPLEMENT_NEEDED: S.ACCEPTED}),
+    "start_review": (DECIDING_ROLES, {S.ACCEPTED: S.IN_REVIEW}),
+    "approve": (DECIDING_ROLES, {S.IN_REVIEW: S.APPROVED}),
+    "deny": (DECIDING_ROLES, {S.IN_REVIEW: S.DENIED}),
+    "escalate": (DECIDING_ROLES, {s: S.ESCALATED for s in OPEN_STATES - {S.ESCALATED}}),
+    "withdraw": (DESK_ROLES | {Role.SYSTEM}, {s: S.WITHDRAWN for s in OPEN_STATES}),
+    "deliver": (DESK_ROLES | {Role.SYSTEM}, {S.APPROVED: S.DELIVERED, S.DENIED: S.DELIVERED}),
+    # Reported by the tier that holds an escalated case.
+    "upstream_approved": (frozenset({Role.SYSTEM}), {S.ESCALATED: S.APPROVED}),
+    "upstream_denied": (frozenset({Role.SYSTEM}), {S.ESCALATED: S.DENIED}),
+    "upstream_refused": (frozenset({Role.SYSTEM}), {S.ESCALATED: S.REFUSED}),
+    "upstream_withdrawn": (frozenset({Role.SYSTEM}), {S.ESCALATED: S.WITHDRAWN}),
+}
+
+
+def next_state(action: str, state: str, role: str) -> str:
+    """The state ``action`` leads to from ``state``; a coded error if the move is forbidden."""
+    try:
+        roles, moves = TRANSITIONS[action]
+    except KeyError as exc:
+        raise DomainError(
+            _("未知操作“%(action)s”。"), code="unknown_action", params={"action": action}
+        ) from exc
+    if role not in roles:
+        raise DomainError(
+            _("角色“%(role)s”不能执行“%(action)s”。"),
+            code="role_not_allowed",
+            params={"role": Role(role).label if role in Role.values else role, "action": action},
+        )
+    if state not in moves:
+        raise DomainError(
+            _("办件当前状态为“%(state)s”，不能执行“%(action)s”。"),
+            code="forbidden_transition",
+            field="state",
+            params={"state": State(state).label, "action": action},
+        )
+    return moves[state]

@@ -1,0 +1,63 @@
+"""The case projection: what the network may know of every case, kept in the public schema."""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class CaseRecord(models.Model):
+    """One case at one centre, as projected from that centre's schema.
+
+    Written by the delegation service layer in the same transaction as the case change (so it
+    is never ahead of or behind the case), rebuildable from the centres' schemas with
+    ``manage.py rebuild_projections``. ``centre_code`` is a division code, so a subtree is a
+    prefix (county 420506 → ``420506%``), which the pattern index serves.
+    """
+
+    centre = models.ForeignKey("tenants.ServiceCentre", on_delete=models.PROTECT, related_name="+")
+    centre_code = models.CharField(max_length=12)
+    tier = models.CharField(max_length=10)
+    case_id = models.BigIntegerField()
+    tracking_no = models.CharField(max_length=30, db_index=True)
+    origin_centre = models.CharField(max_length=12)
+    item_code = models.CharField(max_length=40)
+    item_version_id = models.BigIntegerField()
+    handling_type = models.CharField(max_length=10)
+    legal_limit_days = models.PositiveSmallIntegerField()
+    promised_limit_days = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=20)
+    state = models.CharField(max_length=20)
+    effective_state = models.CharField(max_length=20)
+    received_from_centre = models.CharField(max_length=12, blank=True)
+    forwarded_to_centre = models.CharField(max_length=12, blank=True)
+    submitted_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True)
+    escalated_at = models.DateTimeField(null=True)
+    decided_at = models.DateTimeField(null=True)
+    closed_at = models.DateTimeField(null=True)
+    clock_started_on = models.DateField(null=True)
+    due_on = models.DateField(null=True)
+    elapsed_working_days = models.IntegerField(null=True)
+    on_time = models.BooleanField(null=True)
+    early = models.BooleanField(null=True)
+    saved_vs_legal = models.IntegerField(null=True)
+    saved_vs_promised = models.IntegerField(null=True)
+    calendar_fallback = models.BooleanField(default=False)
+    rating = models.PositiveSmallIntegerField(null=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["centre", "case_id"], name="case_record_centre_case_unique"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["centre_code", "submitted_at"], name="case_record_centre_sub_idx"),
+            models.Index(
+                fields=["centre_code"],
+                name="case_record_code_pattern_idx",
+                opclasses=["varchar_pattern_ops"],
+            ),
+            models.Index(fields=["decided_at"], name="case_record_decided_idx"),
+        ]

@@ -1,0 +1,88 @@
+"""Writing and rebuilding the case projection."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.utils import timezone
+
+from network.models import CaseRecord
+
+PROJECTED_FIELDS = [
+    "tracking_no", "origin_centre", "item_code", "item_version_id", "handling_type", "legal_limit_days",
+    "promised_limit_days", "channel", "state", "submitted_at", "accepted_at", "escalated_at", "decided_at",
+    "closed_at", "clock_started_on", "due_on", "elapsed_working_days", "on_time", "early", "saved_vs_legal",
+    "saved_vs_promised", "calendar_fallback", "rating",
+]  # fmt: skip
+
+
+def record_values(case, centre, received_from: str = "", forwarded_to: str = "") -> dict:
+    values = {name: getattr(case, name) for name in PROJECTED_FIELDS}
+    values.update(
+        centre_code=centre.division_code,
+        tier=centre.tier,
+        effective_state=case.effective_state,
+        received_from_centre=received_from,
+        forwarded_to_centre=forwarded_to,
+    )
+    return values
+
+
+def record_case(case, centre, *, received_from: str = "", forwarded_to: str = "") -> None:
+    """Upsert the projection row of ``case`` at ``centre``, in the caller's transaction."""
+    values = record_values(case, centre, received_from, forwarded_to)
+    values["updated_at"] = timezone.now()
+    CaseRecord.objects.update_or_create(centre_id=centre.id, case_id=case.id, defaults=values)
+
+
+def projection_rows(centre_codes: list[str] | None = None) -> list[tuple]:
+    """The projection as comparable tuples (for the rebuild test)."""
+    qs = CaseRecord.objects.order_by("centre_code", "case_id")
+    if centre_codes is not None:
+        qs = qs.filter(centre_code__in=centre_codes)
+    names = [
+        "centre_code",
+        "tier",
+        "case_id",
+        "effective_state",
+        "received_from_centre",
+        "forwarded_to_centre",
+        *PROJECTED_FIELDS,
+    ]
+    return list(qs.values_list(*names))
+
+
+def rebuild(centres=None, progress=None) -> int:
+    """Recompute the projection from the centres' own schemas. Returns the number of rows.
+
+    This is the one place that loops over schemas, on purpose: it is a repair tool, run rarely.
+    """
+    from delegation.models import Case, Delegation, Direction
+    from tenants.models import ServiceCentre
+
+    centres = list(
+        centres if centres is not None else ServiceCentre.objects.order_by("division_code")
+    )
+    total = 0
+    CaseRecord.objects.filter(centre__in=centres).delete()
+    for index, centre in enumerate(centres, start=1):
+        connection.set_tenant(centre)
+        peers = {
+            (d.case_id, d.direction): d.peer_centre
+            for d in Delegation.objects.only("case_id", "direction", "peer_centre")
+        }
+        rows = []
+        now = timezone.now()
+        for case in Case.objects.all().iterator(chunk_size=2000):
+            values = record_values(
+                case,
+                centre,
+                received_from=peers.get((case.id, Direction.DOWN), ""),
+                forwarded_to=peers.get((case.id, Direction.UP), ""),
+            )
+            rows.append(CaseRecord(centre_id=centre.id, case_id=case.id, updated_at=now, **values))
+        connection.set_schema_to_public()
+        CaseRecord.objects.bulk_create(rows, batch_size=2000)
+        total += len(rows)
+        if progress:
+            progress(index, len(centres))
+    return total
