@@ -67,6 +67,8 @@ SHARED_APPS = [
     "catalog",
     "messaging",
     "network",
+    "accounts",
+    "assessment",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.admin",

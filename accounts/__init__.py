@@ -1,0 +1,1 @@
+"""Identity: users, their memberships (centre + role) and API tokens (public schema)."""

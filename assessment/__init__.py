@@ -1,0 +1,1 @@
+"""The network-wide coverage assessment (考核): indicators, scoring schemes, stored runs."""
