@@ -177,6 +177,13 @@ if env_bool("HTTPS"):
 # Production and CI: RabbitMQ. The embedded default has no broker: see docs/architecture.md
 # ("Messaging without a broker") for the fallback.
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
+#: The queue cross-centre messages travel on (tests use a private one per run).
+MESSAGES_QUEUE = os.environ.get("MESSAGES_QUEUE", "messages")
+# Publisher confirms: a message counts as sent only once RabbitMQ has taken it.
+CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

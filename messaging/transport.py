@@ -54,7 +54,7 @@ class CeleryTransport:
                 "messaging.deliver",
                 args=[message],
                 task_id=message["id"],
-                queue="messages",
+                queue=settings.MESSAGES_QUEUE,
                 # tenant-schemas-celery switches the worker's connection to this schema.
                 headers={"_schema_name": schema} if schema else None,
                 retry=False,

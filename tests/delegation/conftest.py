@@ -14,6 +14,10 @@ MATERIALS = "居民身份证|original|1;申请表|original|1"
 
 @pytest.fixture
 def items(db):
+    return make_items()
+
+
+def make_items() -> dict:
     from catalog import services as catalog
 
     catalog.add_department(code="MZJ", name="民政局")

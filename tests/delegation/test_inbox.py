@@ -1,0 +1,53 @@
+"""The inbox: each message applied once, in order per delegation, whatever the transport does."""
+
+from __future__ import annotations
+
+from delegation import inbox
+from delegation import services as s
+from delegation.models import Case, CaseEvent, InboxMessage, State
+from messaging.models import OutboxMessage
+from tenants.models import ServiceCentre
+from tests.delegation.conftest import AGENT, PERSON, TOWN_STAFF, TOWNSHIP, VILLAGE
+from tests.delegation.test_chain import drain
+
+ALL = ["居民身份证", "申请表"]
+
+
+def messages(kind: str) -> list[dict]:
+    return [m.as_message() for m in OutboxMessage.objects.filter(kind=kind).order_by("seq")]
+
+
+def test_a_redelivered_message_is_applied_once(network):
+    case = s.log_request(VILLAGE, AGENT, applicant=PERSON, item_code="C-1", materials_received=ALL)
+    s.forward_case(VILLAGE, AGENT, case.tracking_no)
+    (message,) = messages(s.FORWARDED)
+    assert inbox.receive(message) == inbox.Outcome.APPLIED
+    assert inbox.receive(message) == inbox.Outcome.DUPLICATE
+    with s.in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
+        assert Case.objects.count() == 1
+        assert InboxMessage.objects.count() == 1
+
+
+def test_messages_arriving_out_of_order_wait_for_their_predecessor(network):
+    case = s.log_request(VILLAGE, AGENT, applicant=PERSON, item_code="C-1", materials_received=ALL)
+    s.forward_case(VILLAGE, AGENT, case.tracking_no)
+    drain()
+    no = case.tracking_no
+    s.accept_case(TOWNSHIP, TOWN_STAFF, no)  # status seq 1
+    s.escalate_case(TOWNSHIP, TOWN_STAFF, no)  # status seq 2
+    down = [m for m in messages(s.STATUS) if m["recipient"] == VILLAGE]
+    assert [m["seq"] for m in down] == [1, 2]
+    assert inbox.receive(down[1]) == inbox.Outcome.PARKED
+    village = ServiceCentre.objects.get(division_code=VILLAGE)
+    with s.in_centre(village):
+        assert Case.objects.get().upstream_state == State.SUBMITTED  # nothing applied yet
+    assert inbox.receive(down[0]) == inbox.Outcome.APPLIED  # applies 1, then the parked 2
+    with s.in_centre(village):
+        case = Case.objects.get()
+        assert (case.upstream_state, case.upstream_centre) == (State.SUBMITTED, "420506")
+        events = list(
+            CaseEvent.objects.order_by("seq").values_list("action", "data__upstream_state")
+        )
+        assert events[-2:] == [("upstream_status", "accepted"), ("upstream_status", "submitted")]
+        assert not InboxMessage.objects.filter(applied_at__isnull=True).exists()
+    assert inbox.receive(down[1]) == inbox.Outcome.DUPLICATE

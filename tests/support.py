@@ -1,0 +1,127 @@
+"""Helpers for tests that start real processes (Celery workers) against the test database."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+def broker_url() -> str:
+    return os.environ.get("CELERY_BROKER_URL") or DEFAULT_BROKER
+
+
+def broker_reachable(url: str) -> bool:
+    from kombu import Connection
+
+    try:
+        with Connection(url, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return True
+    except Exception:
+        return False
+
+
+def env_for_subprocess(**extra: str) -> dict[str, str]:
+    """The environment a child process needs to use this test run's database."""
+    env = dict(os.environ)
+    name = connection.settings_dict["NAME"]
+    if settings.EMBEDDED_DATABASE:
+        env["EMBEDDED_DB_NAME"] = name
+    else:
+        env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
+    env["PYTHONPATH"] = str(ROOT)
+    env.update(extra)
+    return env
+
+
+class Worker:
+    """A real Celery worker process consuming one private queue, logging to a file."""
+
+    def __init__(self, queue: str, log_dir: Path, concurrency: int = 2) -> None:
+        self.queue = queue
+        self.log = log_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
+        self.concurrency = concurrency
+        self.process: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 60.0) -> Worker:
+        env = env_for_subprocess(CELERY_BROKER_URL=broker_url(), MESSAGES_QUEUE=self.queue)
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "core",
+                "worker",
+                "-Q",
+                self.queue,
+                "--concurrency",
+                str(self.concurrency),
+                "--loglevel",
+                "INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+                "--pool",
+                "prefork",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: kill() takes the children too
+        )
+        self.wait_for_log("ready.", timeout)
+        return self
+
+    def wait_for_log(self, text: str, timeout: float = 30.0, count: int = 1) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.log.read_text(errors="replace").count(text) >= count:
+                return
+            if self.process and self.process.poll() is not None:
+                raise AssertionError(
+                    f"worker exited: {self.log.read_text(errors='replace')[-3000:]}"
+                )
+            time.sleep(0.1)
+        raise AssertionError(
+            f"worker log never showed {text!r} x{count}:\n{self.log.read_text(errors='replace')[-3000:]}"
+        )
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool children: no warm shutdown, no acks."""
+        import signal
+
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(10)
+
+    def stop(self) -> None:
+        import signal
+
+        if self.process and self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout}s waiting for {message}")
