@@ -126,6 +126,33 @@ class ServiceCentre(TenantMixin):
         return PARENT_TIER[self.tier]
 
 
+class CentreStatusChange(models.Model):
+    """One change of a centre's status (append-only), so a past period can be assessed.
+
+    Written by ``tenants.services`` with every status it gives a centre (provisioning and
+    ``set_centre_status``). The status in force at time T is the latest change at or before T;
+    before a centre's first recorded change its first recorded status is taken to hold.
+    """
+
+    centre = models.ForeignKey(
+        ServiceCentre, on_delete=models.PROTECT, related_name="status_changes"
+    )
+    status = models.CharField(_("状态"), max_length=10, choices=CentreStatus.choices)
+    changed_at = models.DateTimeField(_("变更时间"))
+
+    class Meta:
+        verbose_name = _("中心状态变更")
+        verbose_name_plural = _("中心状态变更")
+        ordering = ["centre_id", "changed_at", "id"]
+        indexes = [models.Index(fields=["centre", "changed_at"], name="centre_status_change_idx")]
+        constraints = [
+            models.CheckConstraint(
+                name="centre_status_change_valid",
+                condition=Q(status__in=CentreStatus.values),
+            )
+        ]
+
+
 class Domain(DomainMixin):
     """Optional host names for centres that have their own (e.g. the city centre's site).
 

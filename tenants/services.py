@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from core.errors import DomainError, Problem, ValidationFailed
 from tenants.divisions import schema_name_for, validate_division_code, validate_parent
-from tenants.models import SIX_ESSENTIALS, CentreStatus, ServiceCentre
+from tenants.models import SIX_ESSENTIALS, CentreStatus, CentreStatusChange, ServiceCentre
 from tenants.schemas import (
     TEMPLATE_SCHEMA,
     clone_script,
@@ -117,6 +117,9 @@ def provision_network(
                     **spec.schema_fields,
                 )
                 ServiceCentre.objects.bulk_create([centre])
+                CentreStatusChange.objects.create(
+                    centre=centre, status=centre.status, changed_at=centre.status_changed_at
+                )
             ids[spec.division_code] = centre.id
             report.created.append(spec.division_code)
         if progress:
@@ -175,7 +178,12 @@ def set_centre_status(centre: ServiceCentre, status: str) -> ServiceCentre:
     if centre.status != status:
         centre.status = status
         centre.status_changed_at = timezone.now()
-        centre.save(update_fields=["status", "status_changed_at", "updated_at"])
+        with transaction.atomic():
+            centre.save(update_fields=["status", "status_changed_at", "updated_at"])
+            # The history lets an assessment see a centre suspended part-way through a period.
+            CentreStatusChange.objects.create(
+                centre=centre, status=status, changed_at=centre.status_changed_at
+            )
     return centre
 
 
