@@ -44,6 +44,12 @@ class CaseRecord(models.Model):
     saved_vs_promised = models.IntegerField(null=True)
     calendar_fallback = models.BooleanField(default=False)
     rating = models.PositiveSmallIntegerField(null=True)
+    #: When the case left this centre: handed up (escalated_at), else decided here
+    #: (decided_at), else closed here (refused or withdrawn, closed_at). NULL while held here.
+    left_at = models.DateTimeField(null=True)
+    #: Working days the case was held here, (arrival, left_at], clock pauses excluded;
+    #: computed when it leaves (so the assessment never calls the calendar in SQL).
+    working_days_held = models.IntegerField(null=True)
     updated_at = models.DateTimeField()
 
     class Meta:
@@ -60,4 +66,6 @@ class CaseRecord(models.Model):
                 opclasses=["varchar_pattern_ops"],
             ),
             models.Index(fields=["decided_at"], name="case_record_decided_idx"),
+            # "Open at time T" (held here, not left by T) = left_at IS NULL OR left_at > T.
+            models.Index(fields=["left_at"], name="case_record_left_idx"),
         ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import connection
 from django.utils import timezone
 
@@ -15,16 +17,45 @@ PROJECTED_FIELDS = [
 ]  # fmt: skip
 
 
+#: Columns derived at write time (not copied from the case), compared by the rebuild test too.
+DERIVED_FIELDS = ["left_at", "working_days_held"]
+
+
 def record_values(case, centre, received_from: str = "", forwarded_to: str = "") -> dict:
     values = {name: getattr(case, name) for name in PROJECTED_FIELDS}
+    left_at, held = holding_time(case)
     values.update(
         centre_code=centre.division_code,
         tier=centre.tier,
         effective_state=case.effective_state,
         received_from_centre=received_from,
         forwarded_to_centre=forwarded_to,
+        left_at=left_at,
+        working_days_held=held,
     )
     return values
+
+
+def holding_time(case) -> tuple[dt.datetime | None, int | None]:
+    """When ``case`` left this centre and the working days it was held here.
+
+    It leaves when handed up (``escalated_at``), else when decided here (``decided_at``), else
+    when closed here (refused or withdrawn). The time held counts working days in
+    (arrival day, leaving day] by the official calendar, minus the working days the clock was
+    stopped for supplements (the applicant's time, not the centre's). ``(None, None)`` while the
+    case is still here.
+    """
+    from workdays.calendar import elapsed_working_days
+
+    left_at = case.escalated_at or case.decided_at or case.closed_at
+    if left_at is None:
+        return None, None
+    arrived = timezone.localdate(case.submitted_at)
+    left = timezone.localdate(left_at)
+    if left <= arrived:
+        return left_at, 0
+    pauses = [(p.started_on, p.ended_on) for p in case.pauses.all()] if case.pk else []
+    return left_at, elapsed_working_days(arrived, left, pauses).days
 
 
 def record_case(case, centre, *, received_from: str = "", forwarded_to: str = "") -> None:
@@ -47,6 +78,7 @@ def projection_rows(centre_codes: list[str] | None = None) -> list[tuple]:
         "received_from_centre",
         "forwarded_to_centre",
         *PROJECTED_FIELDS,
+        *DERIVED_FIELDS,
     ]
     return list(qs.values_list(*names))
 
@@ -72,7 +104,7 @@ def rebuild(centres=None, progress=None) -> int:
         }
         rows = []
         now = timezone.now()
-        for case in Case.objects.all().iterator(chunk_size=2000):
+        for case in Case.objects.prefetch_related("pauses").iterator(chunk_size=2000):
             values = record_values(
                 case,
                 centre,
