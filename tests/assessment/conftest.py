@@ -1,0 +1,85 @@
+"""Fixtures for the assessment: a clock the services read, the demo network, a May of cases."""
+
+from __future__ import annotations
+
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.utils import timezone
+
+from core.roles import Actor, Role
+
+CITY = "420500"
+
+
+class Clock:
+    """``django.utils.timezone.now`` under the test's control (local Asia/Shanghai times)."""
+
+    def __init__(self) -> None:
+        self.now = timezone.make_aware(dt.datetime(2025, 12, 31, 9, 0))
+
+    def set(self, text: str) -> None:
+        self.now = timezone.make_aware(dt.datetime.fromisoformat(text))
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    clock = Clock()
+    with mock.patch("django.utils.timezone.now", clock):
+        yield clock
+
+
+@pytest.fixture
+def network(db, clock):
+    """The demo network, provisioned (and its status history begun) on 2025-12-31."""
+    from tenants.models import ServiceCentre
+    from tenants.services import provision_network
+    from tenants.spec import load_spec
+    from tests.assessment.scenario import make_items
+
+    provision_network(load_spec("demo"))
+    make_items()
+    return {c.division_code: c for c in ServiceCentre.objects.all()}
+
+
+@pytest.fixture
+def assessor() -> Actor:
+    return Actor(name="考核员甲", role=Role.ASSESSOR, centre=CITY)
+
+
+@pytest.fixture
+def may(network, clock):
+    """The cases of May 2026 (tests/assessment/scenario.py), the clock left at 2026-06-15."""
+    from tests.assessment.scenario import build_may
+
+    cases = build_may(clock, network)
+    clock.set("2026-06-15 09:00")
+    return cases
+
+
+@pytest.fixture(scope="module")
+def may_module(django_db_setup, django_db_blocker):
+    """The May network built once for a module (rolled back at its end): tests that only read
+    it share it, each in its own savepoint."""
+    from django.db import connection, transaction
+
+    from tenants.models import ServiceCentre
+    from tenants.services import provision_network
+    from tenants.spec import load_spec
+    from tests.assessment.scenario import build_may, make_items
+
+    clock = Clock()
+    with django_db_blocker.unblock(), mock.patch("django.utils.timezone.now", clock):
+        with transaction.atomic():
+            provision_network(load_spec("demo"))
+            make_items()
+            network = {c.division_code: c for c in ServiceCentre.objects.all()}
+            cases = build_may(clock, network)
+            connection.set_schema_to_public()
+            clock.set("2026-06-15 09:00")
+            yield {"clock": clock, "network": network, "cases": cases}
+            transaction.set_rollback(True)
