@@ -286,11 +286,9 @@ def cjk_font() -> Path | None:
 
 
 def chart(run: AssessmentRun) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
+    # The object API, not pyplot: no global figure state in a server process.
     from matplotlib import font_manager
-    from matplotlib import pyplot as plt
+    from matplotlib.figure import Figure
 
     subtrees = {r.code: r for r in run.results.filter(scope=Scope.SUBTREE)}
     units = sorted(_units_below(run, subtrees), key=lambda u: u.code)
@@ -300,17 +298,23 @@ def chart(run: AssessmentRun) -> bytes:
         font_manager.fontManager.addfont(str(font_path))
         props = font_manager.FontProperties(fname=str(font_path))
     labels = [u.name if props else u.code for u in units]
-    coverage = [100 * (u.indicators["coverage_rate"] or 0) for u in units]
-    on_time = [100 * (u.indicators["on_time_rate"] or 0) for u in units]
+    coverage = [u.indicators["coverage_rate"] for u in units]
+    on_time = [u.indicators["on_time_rate"] for u in units]
 
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.9 * len(units) + 2), 4.8), dpi=120)
+    fig = Figure(figsize=(max(6.0, 0.9 * len(units) + 2), 4.8), dpi=120)
+    ax = fig.subplots()
     positions = list(range(len(units)))
     width = 0.38
-    ax.bar([p - width / 2 for p in positions], coverage, width, color="#4472C4",
-           label="覆盖率" if props else "coverage")  # fmt: skip
-    ax.bar([p + width / 2 for p in positions], on_time, width, color="#ED7D31",
-           label="按期办结率" if props else "on-time rate")  # fmt: skip
-    ax.set_ylim(0, 105)
+    for offset, values, colour, label in (
+        (-width / 2, coverage, "#4472C4", "覆盖率" if props else "coverage"),
+        (width / 2, on_time, "#ED7D31", "按期办结率" if props else "on-time rate"),
+    ):
+        xs = [p + offset for p in positions]
+        bars = ax.bar(xs, [100 * (v or 0) for v in values], width, color=colour, label=label)
+        # A rate without cases is not 0%: say so instead of drawing nothing.
+        texts = ["—" if v is None else f"{100 * v:.0f}" for v in values]
+        ax.bar_label(bars, labels=texts, fontsize=7, padding=2)
+    ax.set_ylim(0, 112)
     ax.set_ylabel("%")
     ax.set_xticks(positions)
     ax.set_xticklabels(labels, rotation=45 if len(units) > 6 else 0, ha="right" if len(units) > 6 else "center", fontproperties=props)  # fmt: skip
@@ -321,12 +325,11 @@ def chart(run: AssessmentRun) -> bytes:
     else:
         title = f"{root.code}: coverage and on-time rate ({period})"
     ax.set_title(title, fontproperties=props)
-    ax.legend(prop=props, loc="lower right")
+    ax.legend(prop=props, loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     ax.grid(axis="y", alpha=0.3)
     for spine in ("top", "right"):
         ax.spines[spine].set_visible(False)
     fig.tight_layout()
     out = io.BytesIO()
     fig.savefig(out, format="png")
-    plt.close(fig)
     return out.getvalue()

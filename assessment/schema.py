@@ -2,8 +2,8 @@
 
 ``Query`` and ``Mutation`` are assembled into the network endpoint by the root schema. Every
 resolver calls ``assessment.services`` with the acting ``core.roles.Actor``, which the endpoint
-puts on the request as ``request.actor`` (the authenticated person's membership: centre and
-role); the services decide who may do what (``require_assessor``). Mutations return domain
+finds on the request (``actor_from_context``: an explicit ``actor``, or the assessor membership
+of the authenticated user); the services decide who may do what (``require_assessor``). Mutations return domain
 errors as values in the payload (``errors { code field message }``); queries raise them as
 GraphQL errors with ``extensions.code``.
 """
@@ -18,13 +18,33 @@ from graphene_django import DjangoObjectType
 from assessment import services
 from assessment.models import AssessmentResult, AssessmentRun, ScoringScheme
 from core.errors import DomainError, ValidationFailed
-from core.roles import Actor
+from core.roles import Actor, Role
 from graphql import GraphQLError
 
 
 def actor_from_context(context) -> Actor | None:
+    """The acting assessor: ``context.actor``, or the API context's actor, or the assessor
+    membership of the API context's user (network endpoint: assessors are city members)."""
     actor = getattr(context, "actor", None)
-    return actor if isinstance(actor, Actor) else None
+    if isinstance(actor, Actor):
+        return actor
+    api = getattr(context, "api", None)
+    if api is None:
+        return None
+    if isinstance(getattr(api, "actor", None), Actor) and api.actor.role == Role.ASSESSOR:
+        return api.actor
+    user = getattr(api, "user", None)
+    return assessor_actor(user) if user is not None else None
+
+
+def assessor_actor(user) -> Actor | None:
+    """``user``'s assessor membership as the ``Actor`` the services take, if they hold one."""
+    try:
+        from accounts.permissions import actor_from_membership, network_memberships
+    except ImportError:  # identity not installed: only an explicit context.actor acts
+        return None
+    membership = network_memberships(user, Role.ASSESSOR).first()
+    return actor_from_membership(membership) if membership else None
 
 
 def _raise(exc: DomainError):
