@@ -16,6 +16,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_errors
@@ -161,7 +163,9 @@ def _next_tracking_no(centre: ServiceCentre, day: dt.date) -> str:
 def _get_case(ref: int | str | Case, *, lock: bool = True) -> Case:
     if isinstance(ref, Case):
         ref = ref.pk
-    qs = Case.objects.select_for_update() if lock else Case.objects
+    qs = Case.objects.select_related("item_version", "received_from", "forwarded_to")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
     lookup = {"pk": ref} if isinstance(ref, int) else {"tracking_no": ref}
     case = qs.filter(**lookup).first()
     if case is None:
@@ -172,10 +176,16 @@ def _get_case(ref: int | str | Case, *, lock: bool = True) -> Case:
 def _record(
     case: Case, action: str, from_state: str, actor: Actor, note: str = "", at=None, **data
 ) -> CaseEvent:
-    last = case.events.order_by("-seq").values_list("seq", flat=True).first() or 0
+    # Numbered inside the INSERT (the caller holds the case's row lock): one statement, not two.
+    next_seq = Subquery(
+        CaseEvent.objects.filter(case_id=case.pk)
+        .values("case_id")
+        .annotate(next=Coalesce(Max("seq"), 0) + 1)
+        .values("next")
+    )
     return CaseEvent.objects.create(
         case=case,
-        seq=last + 1,
+        seq=Coalesce(next_seq, 1),
         action=action,
         from_state=from_state,
         to_state=case.state,
@@ -189,12 +199,11 @@ def _record(
 
 
 def _project(case: Case, centre: ServiceCentre) -> None:
-    peers = dict(case.delegations.values_list("direction", "peer_centre"))
     record_case(
         case,
         centre,
-        received_from=peers.get(Direction.DOWN, ""),
-        forwarded_to=peers.get(Direction.UP, ""),
+        received_from=case.received_from.peer_centre if case.received_from_id else "",
+        forwarded_to=case.forwarded_to.peer_centre if case.forwarded_to_id else "",
     )
 
 

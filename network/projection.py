@@ -62,7 +62,13 @@ def record_case(case, centre, *, received_from: str = "", forwarded_to: str = ""
     """Upsert the projection row of ``case`` at ``centre``, in the caller's transaction."""
     values = record_values(case, centre, received_from, forwarded_to)
     values["updated_at"] = timezone.now()
-    CaseRecord.objects.update_or_create(centre_id=centre.id, case_id=case.id, defaults=values)
+    # One INSERT … ON CONFLICT DO UPDATE instead of SELECT + UPDATE/INSERT in a savepoint.
+    CaseRecord.objects.bulk_create(
+        [CaseRecord(centre_id=centre.id, case_id=case.id, **values)],
+        update_conflicts=True,
+        unique_fields=["centre", "case_id"],
+        update_fields=list(values),
+    )
 
 
 def projection_rows(centre_codes: list[str] | None = None) -> list[tuple]:
