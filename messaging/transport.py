@@ -40,15 +40,21 @@ class CeleryTransport:
         from core.celery import app
 
         self.app = app
+        self._schemas: dict[str, str | None] = {}  # a centre's schema name never changes
 
-    def send(self, message: dict) -> None:
+    def _schema(self, code: str) -> str | None:
         from tenants.models import ServiceCentre
 
-        schema = (
-            ServiceCentre.objects.filter(division_code=message["recipient"])
-            .values_list("schema_name", flat=True)
-            .first()
-        )
+        if code not in self._schemas:
+            self._schemas[code] = (
+                ServiceCentre.objects.filter(division_code=code)
+                .values_list("schema_name", flat=True)
+                .first()
+            )
+        return self._schemas[code]
+
+    def send(self, message: dict) -> None:
+        schema = self._schema(message["recipient"])
         try:
             self.app.send_task(
                 "messaging.deliver",
