@@ -1,0 +1,279 @@
+"""English translations (locale/en/LC_MESSAGES/django.po and .mo).
+
+The gettext source strings are Simplified Chinese; English is the one translation. These tests
+need no database. When one fails because of new or changed strings, refresh the catalogue:
+
+    python manage.py makemessages -l en --ignore=.venv --ignore=var --ignore=bench \
+        --ignore=tests --no-location
+    # translate the new entries in locale/en/LC_MESSAGES/django.po (and clear "fuzzy")
+    python manage.py compilemessages --ignore=.venv
+"""
+
+from __future__ import annotations
+
+import ast
+import gettext as gnu_gettext
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.utils import translation
+
+ROOT = Path(settings.BASE_DIR)
+LC_MESSAGES = ROOT / "locale" / "en" / "LC_MESSAGES"
+PO_FILE = LC_MESSAGES / "django.po"
+MO_FILE = LC_MESSAGES / "django.mo"
+
+#: Placeholders that must survive translation unchanged: %(name)s / %(count)d, %s / %d, {name}.
+PLACEHOLDER = re.compile(r"%\([a-z_]+\)[sd]|%[sd]|\{[a-z_]*\}")
+CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff\u3000-\u303f\uff00-\uffef]")
+LATIN = re.compile(r"[A-Za-z]{2,}")
+
+#: The directories makemessages is told to skip (see the module docstring).
+SKIPPED_DIRS = {".venv", "var", "bench", "tests", "node_modules", "__pycache__"}
+GETTEXT_FUNCTIONS = {"_", "gettext", "gettext_lazy", "pgettext", "pgettext_lazy"}
+
+
+# --- A small .po reader (polib is not a dependency) ------------------------------------------
+
+
+@dataclass
+class Entry:
+    msgid: str = ""
+    msgid_plural: str | None = None
+    msgctxt: str | None = None
+    msgstr: dict[int, str] = field(default_factory=dict)
+    flags: set[str] = field(default_factory=set)
+    line: int = 0
+
+    @property
+    def translations(self) -> list[str]:
+        return [self.msgstr[i] for i in sorted(self.msgstr)]
+
+
+def _unquote(text: str) -> str:
+    return ast.literal_eval(text)
+
+
+def read_po(path: Path) -> list[Entry]:
+    """The live entries of a .po file (obsolete ``#~`` entries are skipped), header included."""
+    entries: list[Entry] = []
+    current: Entry | None = None
+    target: tuple[str, int] | None = None
+    pending_flags: set[str] = set()
+
+    def finish() -> None:
+        nonlocal current, target
+        if current is not None:
+            entries.append(current)
+        current, target = None, None
+
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line:
+            finish()
+            continue
+        if line.startswith("#~"):
+            continue
+        if line.startswith("#"):
+            if current is not None and current.msgstr:
+                finish()
+            if line.startswith("#,"):
+                pending_flags |= {f.strip() for f in line[2:].split(",") if f.strip()}
+            continue
+        if line.startswith('"'):
+            assert current is not None and target is not None, f"{path}:{number}: stray string"
+            name, index = target
+            if name == "msgstr":
+                current.msgstr[index] += _unquote(line)
+            else:
+                setattr(current, name, (getattr(current, name) or "") + _unquote(line))
+            continue
+        keyword, _sep, rest = line.partition(" ")
+        if keyword == "msgctxt" or (keyword == "msgid" and (current is None or current.msgstr)):
+            finish()
+            current = Entry(flags=pending_flags, line=number)
+            pending_flags = set()
+        assert current is not None, f"{path}:{number}: unexpected {keyword!r}"
+        plural_form = re.fullmatch(r"msgstr\[(\d+)\]", keyword)
+        if keyword == "msgstr" or plural_form:
+            index = int(plural_form.group(1)) if plural_form else 0
+            current.msgstr[index] = _unquote(rest)
+            target = ("msgstr", index)
+        elif keyword in ("msgid", "msgid_plural", "msgctxt"):
+            setattr(current, keyword, _unquote(rest))
+            target = (keyword, 0)
+        else:
+            raise AssertionError(f"{path}:{number}: cannot parse {raw!r}")
+    finish()
+    return entries
+
+
+@pytest.fixture(scope="module")
+def po_entries() -> list[Entry]:
+    assert PO_FILE.exists(), f"{PO_FILE} is missing"
+    entries = read_po(PO_FILE)
+    assert entries and entries[0].msgid == "", "the .po file has no header entry"
+    return entries
+
+
+@pytest.fixture(scope="module")
+def messages(po_entries) -> list[Entry]:
+    return [e for e in po_entries if e.msgid]
+
+
+# --- The catalogue ----------------------------------------------------------------------------
+
+
+def test_catalogue_is_for_english(po_entries):
+    header = po_entries[0].translations[0]
+    assert "Language: en\n" in header
+    assert "charset=UTF-8" in header
+    assert "Plural-Forms: nplurals=2; plural=(n != 1);" in header
+    assert "fuzzy" not in po_entries[0].flags
+
+
+def test_every_message_is_translated(messages):
+    assert len(messages) > 100
+    untranslated = [e.msgid for e in messages if not all(t.strip() for t in e.translations)]
+    assert not untranslated, f"untranslated: {untranslated}"
+    fuzzy = [e.msgid for e in messages if "fuzzy" in e.flags]
+    assert not fuzzy, f"still marked fuzzy (check the translation, then drop the flag): {fuzzy}"
+
+
+def test_translations_are_english(messages):
+    """No msgstr is a copy of (or still contains) the Chinese source."""
+    chinese = [(e.msgid, t) for e in messages for t in e.translations if CJK.search(t)]
+    assert not chinese, chinese
+
+
+def test_placeholders_match(messages):
+    wrong = []
+    for e in messages:
+        for index, text in enumerate(e.translations):
+            source = e.msgid if index == 0 or e.msgid_plural is None else e.msgid_plural
+            if sorted(PLACEHOLDER.findall(source)) != sorted(PLACEHOLDER.findall(text)):
+                wrong.append((e.msgid, text))
+    assert not wrong, wrong
+
+
+def test_python_format_flags(messages):
+    """An entry with %-placeholders is flagged python-format, so msgfmt -c checks it too."""
+    unflagged = [
+        e.msgid
+        for e in messages
+        if re.search(r"%\([a-z_]+\)[sd]|%[sd]", e.msgid) and "python-format" not in e.flags
+    ]
+    assert not unflagged, unflagged
+
+
+def test_mo_matches_po(messages):
+    """The committed .mo was compiled from the current .po (users may not have msgfmt)."""
+    assert MO_FILE.exists(), f"{MO_FILE} is missing: run compilemessages"
+    with MO_FILE.open("rb") as fh:
+        mo = gnu_gettext.GNUTranslations(fh)
+    stale = []
+    for e in messages:
+        key = e.msgid if e.msgctxt is None else f"{e.msgctxt}\x04{e.msgid}"
+        if e.msgid_plural is None:
+            got = mo._catalog.get(key)
+            if got != e.translations[0]:
+                stale.append((e.msgid, got))
+        else:
+            for index, text in e.msgstr.items():
+                if mo._catalog.get((key, index)) != text:
+                    stale.append((e.msgid, index))
+    assert not stale, f"django.mo is out of date (run compilemessages): {stale[:10]}"
+
+
+def _source_strings() -> dict[str, str]:
+    """Every literal the project passes to gettext: {msgid: "file:line"}."""
+    found: dict[str, str] = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        relative = path.relative_to(ROOT)
+        if SKIPPED_DIRS & set(relative.parts[:-1]) or relative.parts[0].startswith("."):
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name not in GETTEXT_FUNCTIONS or not node.args:
+                continue
+            arg = node.args[-1] if name.startswith("pgettext") else node.args[0]
+            if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                found.setdefault(arg.value, f"{relative}:{node.lineno}")
+    return found
+
+
+def test_catalogue_covers_the_source(messages):
+    """Every gettext string in the code has an entry (re-run makemessages after adding text)."""
+    known = {e.msgid for e in messages}
+    missing = {text: where for text, where in _source_strings().items() if text not in known}
+    assert not missing, f"not in django.po (run makemessages, translate): {missing}"
+
+
+# --- The running translation -----------------------------------------------------------------
+
+
+def test_domain_error_speaks_both_languages():
+    from core.errors import DomainError
+    from tenants.divisions import validate_division_code
+
+    with pytest.raises(DomainError) as caught:
+        validate_division_code("county", "420500")
+    error = caught.value
+    assert error.code == "invalid_division_code"
+
+    with translation.override("zh-hans"):
+        chinese = error.message
+    assert CJK.search(chinese) and "420500" in chinese
+    assert error.message_in("zh-hans") == chinese
+
+    english = error.message_in("en")
+    assert "420500" in english
+    assert LATIN.search(english)
+    assert not CJK.search(english), english
+    # The tier and the expected shape are lazy parameters: they are English too.
+    assert "county government service centre" in english
+    assert "6 digits" in english
+
+    data = error.as_dict()
+    assert data["message"] == chinese
+    assert data["message_en"] == english
+
+
+def test_message_follows_the_active_language():
+    from core.errors import DomainError
+    from tenants.divisions import validate_tier
+
+    with pytest.raises(DomainError) as caught:
+        validate_tier("province")
+    with translation.override("en"):
+        assert caught.value.message.startswith("Invalid tier “province”")
+    with translation.override("zh-hans"):
+        assert caught.value.message.startswith("层级“province”无效")
+
+
+def test_model_verbose_names_in_english():
+    from tenants.divisions import Tier
+    from tenants.models import ServiceCentre
+
+    with translation.override("en"):
+        assert str(ServiceCentre._meta.verbose_name) == "service centre"
+        assert str(ServiceCentre._meta.get_field("name").verbose_name) == "Name"
+        assert str(Tier.TOWNSHIP.label) == "township convenience service centre"
+        assert str(ServiceCentre._meta.app_config.verbose_name) == "Service network"
+    with translation.override("zh-hans"):
+        assert str(ServiceCentre._meta.verbose_name) == "服务中心"
+        assert str(Tier.TOWNSHIP.label) == "乡镇便民服务中心"
+
+
+def test_language_names():
+    names = dict(settings.LANGUAGES)
+    with translation.override("en"):
+        assert str(names["zh-hans"]) == "Simplified Chinese"
+        assert str(names["en"]) == "English"
