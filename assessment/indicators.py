@@ -78,6 +78,8 @@ SIX = [name for name, _label in SIX_ESSENTIALS]
 UNIT_TIERS = [Tier.COUNTY, Tier.TOWNSHIP, Tier.VILLAGE]
 ALL_TIERS = [Tier.CITY, Tier.COUNTY, Tier.TOWNSHIP, Tier.VILLAGE]
 OPEN_COUNTERS = ["open_cases", "overdue_open", "stuck_chains"]
+#: A centre with none of these events in the period is idle.
+ACTIVITY = ["received", "accepted", "refused", "completed", "forwarded", "escalated", "departed"]
 
 #: Additive totals: what a subtree sums from its centres.
 TOTALS = [
@@ -265,8 +267,7 @@ def centre_totals(
     active = status["active_at_end"]
     totals["centres"] = 1
     totals["suspended_in_period"] = int(status["suspended_in_period"])
-    busy = any(counters.get(name) for name in ("received", "accepted", "completed", "refused"))
-    busy = busy or any(counters.get(name) for name in ("forwarded", "escalated", "departed"))
+    busy = any(counters.get(name) for name in ACTIVITY)
     totals["idle_centres"] = int(active and not busy)
     if tier in UNIT_TIERS:
         totals[f"units_{tier}"] = 1
@@ -282,8 +283,9 @@ def centre_totals(
 
 
 def add_totals(into: dict[str, int], other: dict[str, int]) -> None:
-    for key in TOTALS:
-        into[key] += other[key]
+    for key, value in other.items():
+        if value:
+            into[key] += value
 
 
 def _rate(numerator: int, denominator: int) -> float | None:
