@@ -1,0 +1,217 @@
+"""Identity services: users, memberships, login, tokens and logout.
+
+Tokens are bearer tokens for phones and scripts: ``zw_`` followed by 43 random URL-safe
+characters. Only their SHA-256 is stored. A token is issued at one centre and is valid only
+there (a token issued on the network endpoint has no centre and is valid only on the network
+endpoint): a login at one centre gives nothing at another. Each failure has a stable code:
+
+* ``invalid_credentials`` wrong username or password (which one is not said);
+* ``not_member`` the user holds no role that works at this centre;
+* ``token_invalid`` malformed or unknown token, or the user was deactivated;
+* ``token_expired`` / ``token_revoked``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import authenticate, get_user_model
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import ROLE_TIERS, ApiToken, MemberRole, Membership
+from accounts.permissions import DESK_ROLES, NETWORK_ROLES
+from core.errors import DomainError, PermissionDenied
+from tenants.divisions import Tier
+from tenants.models import ServiceCentre
+
+TOKEN_PREFIX = "zw_"
+_TOKEN_BYTES = 32  # 43 URL-safe characters
+#: last_used_at is written at most this often per token (a request need not always write).
+_TOUCH_INTERVAL = dt.timedelta(seconds=60)
+
+
+class AuthenticationFailed(DomainError):
+    """Who is calling could not be established (HTTP 401 at the API)."""
+
+    code = "unauthenticated"
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A new token: ``token`` is shown once; ``record`` is what is stored."""
+
+    token: str
+    record: ApiToken
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+
+
+def token_ttl() -> dt.timedelta:
+    return dt.timedelta(hours=getattr(settings, "API_TOKEN_TTL_HOURS", 24 * 14))
+
+
+# --- users and memberships ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_user(username: str, *, password: str, display_name: str = "", validate: bool = True):
+    """Create a user whose password is hashed with argon2 (the first of PASSWORD_HASHERS)."""
+    User = get_user_model()
+    username = (username or "").strip()
+    if not username:
+        raise DomainError(_("用户名不能为空。"), code="required", field="username")
+    if User.objects.filter(username=username).exists():
+        raise DomainError(
+            _("用户名“%(username)s”已被使用。"),
+            code="duplicate_username",
+            field="username",
+            params={"username": username},
+        )
+    user = User(username=username, first_name=display_name.strip()[:150])
+    if validate:
+        try:
+            validate_password(password, user)
+        except ValidationError as exc:
+            raise DomainError(
+                _("密码不符合要求：%(reasons)s"),
+                code="weak_password",
+                field="password",
+                params={"reasons": " ".join(exc.messages)},
+            ) from exc
+    user.set_password(password)
+    user.save()
+    return user
+
+
+def display_name(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+@transaction.atomic
+def grant_membership(user, centre: ServiceCentre, role: str) -> Membership:
+    """Give ``user`` ``role`` at ``centre`` (idempotent; reactivates an ended membership)."""
+    if role not in MemberRole.values:
+        raise DomainError(
+            _("角色“%(role)s”无效。"), code="invalid_role", field="role", params={"role": role}
+        )
+    if centre.tier not in ROLE_TIERS[role]:
+        raise DomainError(
+            _("%(role)s不能设在%(tier)s。"),
+            code="role_not_at_tier",
+            field="role",
+            params={"role": MemberRole(role).label, "tier": Tier(centre.tier).label},
+        )
+    membership = Membership.objects.filter(user=user, centre=centre, role=role).first()
+    if membership is None:
+        try:
+            with transaction.atomic():
+                return Membership.objects.create(
+                    user=user, centre=centre, centre_tier=centre.tier, role=role
+                )
+        except IntegrityError:  # a concurrent grant of the same membership
+            membership = Membership.objects.get(user=user, centre=centre, role=role)
+    if not membership.is_active:
+        membership.is_active, membership.ended_at = True, None
+        membership.save(update_fields=["is_active", "ended_at"])
+    return membership
+
+
+@transaction.atomic
+def end_membership(membership: Membership) -> Membership:
+    """End a membership; the user's tokens issued at that centre stop working at once."""
+    if membership.is_active:
+        membership.is_active, membership.ended_at = False, timezone.now()
+        membership.save(update_fields=["is_active", "ended_at"])
+    return membership
+
+
+# --- login, tokens, logout -----------------------------------------------------------------------
+
+
+@transaction.atomic
+def login(
+    username: str, password: str, *, centre: ServiceCentre | None, label: str = ""
+) -> IssuedToken:
+    """Check the password and issue a token valid at ``centre`` (None: the network endpoint).
+
+    At a centre the user must hold a desk role there (agent, staff or head); on the network
+    endpoint any active membership will do (what each query allows is checked per query).
+    """
+    user = authenticate(username=(username or "").strip(), password=password or "")
+    if user is None:  # unknown user, wrong password or deactivated: one answer for all
+        raise AuthenticationFailed(
+            _("用户名或密码错误。"), code="invalid_credentials", field="password"
+        )
+    roles = DESK_ROLES if centre is not None else DESK_ROLES | NETWORK_ROLES
+    memberships = Membership.objects.filter(user=user, is_active=True, role__in=roles)
+    if centre is not None:
+        memberships = memberships.filter(centre=centre)
+    if not memberships.exists():
+        raise PermissionDenied(
+            _("该账号在本中心没有任职，不能登录。")
+            if centre is not None
+            else _("该账号没有任何有效任职，不能登录。"),
+            code="not_member",
+        )
+    return issue_token(user, centre=centre, label=label)
+
+
+def issue_token(user, *, centre: ServiceCentre | None, label: str = "") -> IssuedToken:
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(_TOKEN_BYTES)
+    now = timezone.now()
+    record = ApiToken.objects.create(
+        user=user,
+        centre=centre,
+        key_hash=hash_token(raw),
+        prefix=raw[:10],
+        label=(label or "")[:100],
+        created_at=now,
+        expires_at=now + token_ttl(),
+    )
+    return IssuedToken(raw, record)
+
+
+def authenticate_token(raw: str) -> ApiToken:
+    """The token record for ``raw`` (with its user), or ``AuthenticationFailed`` with the code."""
+    raw = (raw or "").strip()
+    if not raw.startswith(TOKEN_PREFIX) or len(raw) > 200:
+        raise AuthenticationFailed(_("令牌无效。"), code="token_invalid")
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+    if token is None or not token.user.is_active:
+        raise AuthenticationFailed(_("令牌无效。"), code="token_invalid")
+    if token.is_revoked:
+        raise AuthenticationFailed(_("令牌已注销，请重新登录。"), code="token_revoked")
+    now = timezone.now()
+    if token.is_expired(now):
+        raise AuthenticationFailed(_("令牌已过期，请重新登录。"), code="token_expired")
+    if token.last_used_at is None or now - token.last_used_at > _TOUCH_INTERVAL:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token
+
+
+def logout(token: ApiToken) -> ApiToken:
+    """Revoke ``token`` (idempotent)."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+            revoked_at=token.revoked_at
+        )
+    return token
+
+
+def revoke_all_tokens(user) -> int:
+    """Revoke every live token of ``user`` (e.g. a lost phone). Returns how many."""
+    return ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
