@@ -1,0 +1,203 @@
+"""The GraphQL endpoints: authentication at the door, limits, errors with codes, offline GraphiQL.
+
+``/graphql/`` is the network endpoint (public schema); ``/c/<division_code>/graphql/`` (or any
+path with ``X-Centre``) the centre's, running in that centre's schema (``core.routing``).
+
+Authentication is by bearer token only (``Authorization: Bearer <token>``, from the ``login``
+mutation); cookies and sessions are ignored, which is why the view needs no CSRF token. A
+token is checked before any field runs: unknown, revoked or expired → HTTP 401; issued at
+another centre (or for the other endpoint), or its user no longer holds a desk role here →
+HTTP 403. No token: anonymous, which reaches only public fields and ``login``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
+from graphene_django.views import GraphQLView
+
+from accounts.permissions import actor_for
+from accounts.services import AuthenticationFailed, authenticate_token
+from core.errors import DomainError, PermissionDenied
+from graphql import GraphQLError, specified_rules
+from graphql_api.context import ApiContext
+from graphql_api.errors import HTTP_STATUS, error_extensions
+from graphql_api.validation import complexity_limit_rule, depth_limit_rule
+
+log = logging.getLogger(__name__)
+
+NETWORK, CENTRE = "network", "centre"
+
+
+def authenticate_request(request, endpoint: str) -> ApiContext:
+    """The caller of ``request`` on ``endpoint``, or a ``DomainError`` saying why not."""
+    centre = getattr(request, "centre", None) if endpoint == CENTRE else None
+    context = ApiContext(endpoint=endpoint, centre=centre)
+    header = request.META.get("HTTP_AUTHORIZATION", "")
+    if not header:
+        return context
+    scheme, _sep, raw = header.partition(" ")
+    if scheme.lower() != "bearer" or not raw.strip():
+        raise AuthenticationFailed(
+            _("Authorization 请求头应为“Bearer <令牌>”。"), code="token_invalid"
+        )
+    token = authenticate_token(raw)
+    if endpoint == CENTRE:
+        if token.centre_id != centre.id:
+            raise PermissionDenied(
+                _("该令牌不是在本中心（%(centre)s）登录取得的，在这里无效。"),
+                code="wrong_centre",
+                params={"centre": centre.name},
+            )
+        context.actor = actor_for(token.user, centre)
+    elif token.centre_id is not None:
+        raise PermissionDenied(
+            _("该令牌只在签发它的中心有效；全网接口请在全网接口登录。"), code="wrong_endpoint"
+        )
+    context.user, context.token = token.user, token
+    return context
+
+
+class ApiView(GraphQLView):
+    endpoint = NETWORK
+    graphiql_template = "graphql_api/graphiql.html"
+
+    def __init__(self, *, endpoint: str, **kwargs):
+        kwargs.setdefault(
+            "validation_rules",
+            (
+                *specified_rules,
+                depth_limit_rule(getattr(settings, "GRAPHQL_MAX_DEPTH", 10)),
+                complexity_limit_rule(getattr(settings, "GRAPHQL_MAX_COMPLEXITY", 5000)),
+            ),
+        )
+        kwargs.setdefault("graphiql", True)
+        super().__init__(**kwargs)
+        self.endpoint = endpoint
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            request.api = authenticate_request(request, self.endpoint)
+        except DomainError as exc:
+            return self._error_response(exc)
+        return super().dispatch(request, *args, **kwargs)
+
+    def _error_response(self, exc: DomainError) -> HttpResponse:
+        body = {
+            "errors": [{"message": exc.message_in("zh-hans"), "extensions": error_extensions(exc)}]
+        }
+        response = HttpResponse(
+            json.dumps(body, ensure_ascii=False),
+            status=HTTP_STATUS.get(exc.code, 403),
+            content_type="application/json",
+        )
+        if response.status_code == 401:
+            response["WWW-Authenticate"] = 'Bearer realm="zhengwu"'
+        return response
+
+    def get_response(self, request, data, show_graphiql=False):
+        query, variables, operation_name, _id = self.get_graphql_params(request, data)
+        result = self.execute_graphql_request(
+            request, data, query, variables, operation_name, show_graphiql
+        )
+        if result is None:
+            return None, 200
+        response: dict = {}
+        status = 200
+        if result.errors:
+            response["errors"] = [self.format_error(e) for e in result.errors]
+            status = self._status(result.errors, response["errors"])
+        if status != 400:
+            response["data"] = result.data
+        return self.json_encode(request, response, pretty=show_graphiql), status
+
+    @staticmethod
+    def _status(errors, formatted) -> int:
+        if any(not getattr(e, "path", None) for e in errors):
+            codes = {f.get("extensions", {}).get("code") for f in formatted}
+            statuses = {HTTP_STATUS[c] for c in codes if c in HTTP_STATUS}
+            return 400 if not statuses or 400 in statuses else max(statuses)
+        statuses = [HTTP_STATUS.get(f.get("extensions", {}).get("code"), 200) for f in formatted]
+        # The most telling: 401 before 403 (log in first), 400s before both.
+        for status in (400, 401, 403):
+            if status in statuses:
+                return status
+        return 200
+
+    @staticmethod
+    def format_error(error):
+        formatted = GraphQLView.format_error(error)
+        original = getattr(error, "original_error", None)
+        if isinstance(original, DomainError):
+            formatted["message"] = original.message_in("zh-hans")
+            formatted["extensions"] = error_extensions(original)
+        elif original is not None and not isinstance(original, GraphQLError):
+            # A bug, not a rule: log it, and do not show internals to the caller.
+            log.error("GraphQL resolver failed", exc_info=original)
+            if not settings.DEBUG:
+                formatted["message"] = "服务器内部错误。"
+            formatted["extensions"] = {
+                "code": "internal_error",
+                "field": None,
+                "messageEn": "Internal server error.",
+            }
+        return formatted
+
+    def render_graphiql(self, request, **data):
+        centre = getattr(request, "centre", None)
+        where = f"{centre.name}（{centre.division_code}）" if centre else "全网接口 / network"
+        default_query = (
+            f"# {where}\n"
+            "# 1. 登录 / log in:\n"
+            '#    mutation { login(username: "…", password: "…") { token errors { code message } } }\n'
+            '# 2. Headers: {"Authorization": "Bearer <token>"}\n'
+            "# 3. 示例操作见 graphql/operations/ (examples in graphql/operations/)\n"
+            "query { me { username displayName } }\n"
+        )
+        return render(
+            request,
+            self.graphiql_template,
+            {
+                "endpoint": self.endpoint,
+                "centre": centre,
+                "graphiql_config": {"defaultQuery": default_query},
+            },
+        )
+
+
+def graphql_view(endpoint: str):
+    from core import schema
+
+    chosen = schema.centre_schema if endpoint == CENTRE else schema.network_schema
+    # Token authentication only (no cookies), so no cross-site request can act for anyone.
+    return csrf_exempt(ApiView.as_view(schema=chosen, endpoint=endpoint))
+
+
+# --- GraphiQL, served from this package (no CDN) ---------------------------------------------------
+
+ASSETS_DIR = Path(__file__).resolve().parent / "assets"
+#: The only files served, with their content types (no path ever comes from the request).
+ASSETS = {
+    "graphiql-2.4.7.min.js": "text/javascript",
+    "graphiql-2.4.7.min.css": "text/css",
+    "react-17.0.2.production.min.js": "text/javascript",
+    "react-dom-17.0.2.production.min.js": "text/javascript",
+    "graphiql-init.js": "text/javascript",
+}
+
+
+def graphiql_asset(request, name: str):
+    content_type = ASSETS.get(name)
+    if content_type is None:
+        raise Http404(name)
+    response = FileResponse((ASSETS_DIR / name).open("rb"), content_type=content_type)
+    if name != "graphiql-init.js":  # versioned names never change
+        response["Cache-Control"] = "public, max-age=31536000, immutable"
+    return response
