@@ -4,9 +4,12 @@ from django.contrib import admin
 from django.urls import path
 
 from core import views
+from graphql_api.views import graphiql_asset, graphql_view
 
 urlpatterns = [
     path("", views.network_index, name="network-index"),
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
+    path("graphql/", graphql_view("network"), name="graphql"),
+    path("graphql/assets/<str:name>", graphiql_asset, name="graphiql-asset"),
 ]

@@ -3,8 +3,11 @@
 from django.urls import path
 
 from core import views
+from graphql_api.views import graphiql_asset, graphql_view
 
 urlpatterns = [
     path("", views.centre_index, name="centre-index"),
     path("health/", views.health, name="centre-health"),
+    path("graphql/", graphql_view("centre"), name="graphql"),
+    path("graphql/assets/<str:name>", graphiql_asset, name="graphiql-asset"),
 ]
