@@ -299,3 +299,29 @@ def test_partial_months_use_day_buckets(may_module, assessor):
     city = results(run, Scope.SUBTREE)["420500"].indicators
     # D (27 April), A at V, T (6 May) and C (7 May), E (6 May).
     assert (city["received"], city["completed"]) == (5, 1)
+
+
+def test_a_centre_suspended_and_reactivated_within_the_period(may_module, assessor):
+    from tenants.models import ServiceCentre
+    from tenants.services import set_centre_status
+
+    clock, code = may_module["clock"], "420581102203"
+    centre = ServiceCentre.objects.get(division_code=code)
+    clock.set("2026-05-10 00:00")
+    set_centre_status(centre, "suspended")
+    clock.set("2026-05-20 00:00")
+    set_centre_status(centre, "active")
+    clock.set("2026-06-01 00:00")  # the first instant after May: counts for June
+    set_centre_status(centre, "suspended")
+    clock.set("2026-06-15 09:00")
+
+    run = services.run_assessment(assessor, **MAY)
+    village = results(run)[code].indicators
+    assert village["active_at_end"] is True  # covered: working at the end of May
+    assert village["active_share"] == round(21 / 31, 4)
+    assert village["suspended_in_period"] == 1
+    assert village["coverage_rate"] == 1.0
+    june = services.run_assessment(
+        assessor, period_start="2026-06-01", period_end="2026-06-10", subtree_code="420500"
+    )
+    assert results(june)[code].indicators["active_at_end"] is False
