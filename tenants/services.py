@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, Problem, ValidationFailed
 from tenants.divisions import schema_name_for, validate_division_code, validate_parent

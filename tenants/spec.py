@@ -18,6 +18,7 @@ from pathlib import Path
 
 import yaml
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import DomainError, Problem, ValidationFailed
 from tenants.divisions import PARENT_TIER, Tier, validate_division_code, validate_parent
@@ -79,7 +80,7 @@ def load_spec(source: str | Path) -> list[CentreSpec]:
         bundled = bundled_spec_path(str(source))
         if bundled is None:
             raise DomainError(
-                _("找不到网络规格文件“%(source)s”（也不是内置规格 demo / prefecture）。"),
+                gettext_lazy("找不到网络规格文件“%(source)s”（也不是内置规格 demo / prefecture）。"),
                 code="spec_not_found",
                 params={"source": source},
             )
