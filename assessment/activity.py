@@ -1,11 +1,12 @@
 """The activity read model: per centre, per day and per month, counts of case events.
 
-``ActivityBucket`` rows are fed by the case projection (``network.CaseRecord``) through
-statement-level triggers on ``network_caserecord``, so they change in the same transaction as
-the projection row, whatever writes it (the delegation services, ``network.projection.rebuild``,
-a bulk load). A trigger receives the old and the new rows and adds the difference of their
-contributions, so an update that changes no counter writes nothing, and a changed case moves its
-counts from one bucket to another.
+``ActivityBucket`` rows are fed by the case projection (``network.CaseRecord``) through a
+row-level trigger on ``network_caserecord``, so they change in the same transaction as the
+projection row, whatever writes it (the delegation services, ``network.projection.rebuild``, a
+bulk load). The trigger adds the difference between the row's old and new contributions: an
+update that changes no counter writes nothing, and a changed case moves its counts from one
+bucket to another. A bulk load may defer it (``deferred_activity``) and rebuild the buckets of
+what it loaded in one statement (``rebuild_activity``).
 
 Each projection row contributes, on the local date (``settings.TIME_ZONE``) of each event, to
 the bucket of that day (``grain='d'``) and of that month (``grain='m'``):
@@ -34,7 +35,8 @@ tool; ``manage.py rebuild_projections`` runs it after rebuilding the projection)
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -148,38 +150,65 @@ def bucket_sql(events: Iterable[str], *, upsert: bool) -> str:
     return sql
 
 
+#: Columns whose change can move a counter; an update that changes none of them (a status
+#: mirrored from upstream, a new ``updated_at``) leaves the buckets alone at once.
+RELEVANT = [
+    "tier", "submitted_at", "accepted_at", "escalated_at", "decided_at", "closed_at", "left_at",
+    "handling_type", "on_time", "early", "saved_vs_legal", "saved_vs_promised", "rating",
+    "working_days_held",
+]  # fmt: skip
+
+#: A session setting that makes the trigger skip its work, for bulk loads followed by
+#: ``rebuild_activity`` (see ``deferred_activity``).
+DEFER_SETTING = "assessment.defer_activity"
+
+
 def trigger_sql(tz: str) -> str:
-    """The trigger functions and triggers that keep the buckets in step with the projection."""
-    bodies = {
-        "insert": bucket_sql([events_sql("new_rows", 1, tz=tz)], upsert=True),
-        "update": bucket_sql(
-            [events_sql("new_rows", 1, tz=tz), events_sql("old_rows", -1, tz=tz)], upsert=True
-        ),
-        "delete": bucket_sql([events_sql("old_rows", -1, tz=tz)], upsert=True),
-    }
-    referencing = {
-        "insert": "REFERENCING NEW TABLE AS new_rows",
-        "update": "REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows",
-        "delete": "REFERENCING OLD TABLE AS old_rows",
-    }
-    parts = []
-    for op, body in bodies.items():
-        parts.append(
-            f"CREATE OR REPLACE FUNCTION assessment_activity_on_{op}() RETURNS trigger "
-            f"LANGUAGE plpgsql AS $$ BEGIN {body}; RETURN NULL; END $$;\n"
-            f"DROP TRIGGER IF EXISTS assessment_activity_{op} ON network_caserecord;\n"
-            f"CREATE TRIGGER assessment_activity_{op} AFTER {op.upper()} ON network_caserecord "
-            f"{referencing[op]} FOR EACH STATEMENT "
-            f"EXECUTE FUNCTION assessment_activity_on_{op}();\n"
-        )
-    return "".join(parts)
+    """A row-level trigger that adds the difference between a row's old and new contributions.
+
+    Row-level, so its statement only sees ``NEW``/``OLD`` as parameters and PL/pgSQL keeps its
+    plan: a statement-level trigger reading transition tables is planned again on every call,
+    which costs more than the work on the one row a case change writes.
+    """
+    new, old = "(SELECT (NEW).*)", "(SELECT (OLD).*)"
+    insert = bucket_sql([events_sql(new, 1, tz=tz)], upsert=True)
+    delete = bucket_sql([events_sql(old, -1, tz=tz)], upsert=True)
+    update = bucket_sql([events_sql(new, 1, tz=tz), events_sql(old, -1, tz=tz)], upsert=True)
+    state = "(NEW.state = 'refused') IS DISTINCT FROM (OLD.state = 'refused')"
+    changed = " OR ".join(
+        [state, *(f"NEW.{name} IS DISTINCT FROM OLD.{name}" for name in RELEVANT)]
+    )
+    return (
+        "CREATE OR REPLACE FUNCTION assessment_activity_on_change() RETURNS trigger "
+        "LANGUAGE plpgsql AS $$\nBEGIN\n"
+        f"IF current_setting('{DEFER_SETTING}', true) = 'on' THEN RETURN NULL; END IF;\n"
+        f"IF TG_OP = 'INSERT' THEN\n{insert};\n"
+        f"ELSIF TG_OP = 'DELETE' THEN\n{delete};\n"
+        f"ELSIF {changed} THEN\n{update};\n"
+        "END IF;\nRETURN NULL;\nEND $$;\n"
+        "DROP TRIGGER IF EXISTS assessment_activity ON network_caserecord;\n"
+        "CREATE TRIGGER assessment_activity AFTER INSERT OR UPDATE OR DELETE "
+        "ON network_caserecord FOR EACH ROW EXECUTE FUNCTION assessment_activity_on_change();\n"
+    )
 
 
-DROP_TRIGGERS_SQL = "".join(
-    f"DROP TRIGGER IF EXISTS assessment_activity_{op} ON network_caserecord;"
-    f"DROP FUNCTION IF EXISTS assessment_activity_on_{op}();"
-    for op in ("insert", "update", "delete")
+DROP_TRIGGERS_SQL = (
+    "DROP TRIGGER IF EXISTS assessment_activity ON network_caserecord;"
+    "DROP FUNCTION IF EXISTS assessment_activity_on_change();"
 )
+
+
+@contextmanager
+def deferred_activity() -> Iterator[None]:
+    """Skip the trigger's work on this connection (a bulk load of the projection); call
+    ``rebuild_activity`` afterwards for the centres loaded."""
+    with connection.cursor() as cur:
+        cur.execute("SELECT set_config(%s, 'on', false)", [DEFER_SETTING])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cur:
+            cur.execute("SELECT set_config(%s, 'off', false)", [DEFER_SETTING])
 
 
 def rebuild_activity(centre_ids: list[int] | None = None) -> int:

@@ -4,7 +4,7 @@
 
 Recomputes ``network.CaseRecord`` from every centre's cases (``network.projection.rebuild``,
 one centre at a time, with a progress bar), then the assessment's activity buckets from the
-projection in one statement. A repair tool: the projections are otherwise kept in step in the
+projection in one statement (their trigger is deferred meanwhile). A repair tool: the projections are otherwise kept in step in the
 same transaction as every case change.
 """
 
@@ -39,7 +39,7 @@ class Command(BaseCommand):
         progress, task = progress_bar(
             "重建办件投影", len(centres), enabled=options["verbosity"] > 0
         )
-        with progress:
+        with progress, self._deferred():
             rows = projection.rebuild(
                 centres, progress=lambda done, total: progress.update(task, completed=done)
             )
@@ -49,6 +49,19 @@ class Command(BaseCommand):
             + (f"、{buckets} 条考核统计" if buckets is not None else "")
             + f"（{time.perf_counter() - started:.1f} 秒）。"
         )
+
+    @staticmethod
+    def _deferred():
+        """The assessment's buckets are rebuilt in one statement afterwards, not row by row."""
+        from contextlib import nullcontext
+
+        from django.apps import apps
+
+        if not apps.is_installed("assessment"):
+            return nullcontext()
+        from assessment.activity import deferred_activity
+
+        return deferred_activity()
 
     @staticmethod
     def _rebuild_buckets(centre_ids):
