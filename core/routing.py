@@ -66,3 +66,7 @@ class CentreRoutingMiddleware:
             return self.get_response(request)
         finally:
             connection.set_schema_to_public()
+            if match:
+                # Code running after this request (or the next request on this thread before
+                # Django resets it) must not build URLs under this centre's prefix.
+                set_script_prefix(request.META.get("SCRIPT_NAME", "") + "/")
