@@ -55,9 +55,9 @@ class DepartmentAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         try:
             if change:
-                services.rename_department(obj.code, name=obj.name)
+                services.rename_department(obj.code, name=obj.name, actor=request.user)
             else:
-                saved = services.add_department(code=obj.code, name=obj.name)
+                saved = services.add_department(code=obj.code, name=obj.name, actor=request.user)
                 obj.pk = saved.pk
         except DomainError as exc:
             # The form validated already; a rule the service knows better is reported here.

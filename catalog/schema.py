@@ -278,7 +278,7 @@ class AddDepartment(DictionaryMutation):
 
     @classmethod
     def change(cls, user, code, name):
-        return {"department": services.add_department(code=code, name=name)}
+        return {"department": services.add_department(code=code, name=name, actor=user)}
 
 
 class RenameDepartment(DictionaryMutation):
@@ -292,7 +292,7 @@ class RenameDepartment(DictionaryMutation):
 
     @classmethod
     def change(cls, user, code, name):
-        return {"department": services.rename_department(code, name=name)}
+        return {"department": services.rename_department(code, name=name, actor=user)}
 
 
 class AddItem(DictionaryMutation):

@@ -410,6 +410,19 @@ def _lock_dictionary() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
 
 
+def _authorise(actor) -> None:
+    """Only a dictionary admin (事项管理员) changes the dictionary.
+
+    ``actor`` is the user acting; ``None`` (a management command, a migration) and superusers
+    (the admin site's operators) act as the system. Every entry point comes through here.
+    """
+    if actor is None or getattr(actor, "is_superuser", False):
+        return
+    from accounts.permissions import require_dictionary_admin
+
+    require_dictionary_admin(actor)
+
+
 def _actor(actor) -> Any:
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
@@ -471,12 +484,13 @@ def _write_version(
 
 
 @transaction.atomic
-def add_department(*, code: str, name: str) -> Department:
+def add_department(*, code: str, name: str, actor=None) -> Department:
     """Register a responsible department."""
     code = clean_department_code(code)
     name = files.text(name)
     if not name:
         raise _required("department_name")
+    _authorise(actor)
     _lock_dictionary()
     if Department.objects.filter(code=code).exists():
         raise _error(
@@ -496,11 +510,12 @@ def add_department(*, code: str, name: str) -> Department:
 
 
 @transaction.atomic
-def rename_department(code: str, *, name: str) -> Department:
+def rename_department(code: str, *, name: str, actor=None) -> Department:
     """Give a department its new name (its versions show the new name too)."""
     name = files.text(name)
     if not name:
         raise _required("department_name")
+    _authorise(actor)
     _lock_dictionary()
     department = _department(files.text(code).upper())
     if Department.objects.filter(name=name).exclude(pk=department.pk).exists():
@@ -527,6 +542,7 @@ def add_item(*, code: str, actor=None, change_note: str = "", **attrs: Any) -> S
     _reject_unknown(attrs)
     code = clean_item_code(code)
     cleaned = _first_error(attrs)
+    _authorise(actor)
     _lock_dictionary()
     department = _department(cleaned.department)
     if ServiceItem.objects.filter(code=code).exists():
@@ -546,6 +562,7 @@ def adjust_item(code: str, *, actor=None, change_note: str, **changes: Any) -> S
     note = files.text(change_note)
     if not note:
         raise _required("change_note")
+    _authorise(actor)
     _lock_dictionary()
     item = _item(code, for_update=True)
     if item.is_retired:
@@ -579,6 +596,7 @@ def _retired(item: ServiceItem) -> DomainError:
 @transaction.atomic
 def retire_item(code: str, *, actor=None) -> ServiceItem:
     """Retire (取消) an item: no new cases; its versions stay readable for old ones."""
+    _authorise(actor)
     _lock_dictionary()
     item = _item(code, for_update=True)
     if item.is_retired:
@@ -597,6 +615,7 @@ def retire_item(code: str, *, actor=None) -> ServiceItem:
 @transaction.atomic
 def reinstate_item(code: str, *, actor=None) -> ServiceItem:
     """Put a retired item back in use, with the version it had."""
+    _authorise(actor)
     _lock_dictionary()
     item = _item(code, for_update=True)
     if not item.is_retired:
@@ -863,6 +882,7 @@ def import_dictionary(path: str | Path, *, actor=None) -> ImportReport:
     if str(path) == "sample" and not Path(path).exists():
         path = SAMPLE_DICTIONARY
     records = files.read_records(path)
+    _authorise(actor)
     _lock_dictionary()
     check = _FileCheck()
     for number, record in records:

@@ -22,7 +22,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_add_item_creates_version_one_with_its_materials(django_user_model):
-    admin = django_user_model.objects.create(username="dict-admin")
+    # A superuser acts as an operator; role rules are in test_dictionary_permissions.py.
+    admin = django_user_model.objects.create(username="dict-admin", is_superuser=True)
     department = DepartmentFactory(code="SCJG", name="市场监督管理局")
     version = add_item(
         code="sx-0001", actor=admin, change_note="首次发布", **item_attrs(department)
@@ -126,7 +127,7 @@ def test_adding_an_existing_code_is_refused():
 def test_retire_keeps_every_version_readable(django_user_model):
     v1 = make_item()
     v2 = adjust_item("SX-0001", change_note="调整", legal_limit_days=15)
-    head = django_user_model.objects.create(username="head")
+    head = django_user_model.objects.create(username="head", is_superuser=True)
     item = retire_item("SX-0001", actor=head)
     assert item.is_retired and item.retired_by == head
     assert ServiceItemVersion.objects.get(pk=v1.pk).legal_limit_days == 20
