@@ -28,8 +28,7 @@ from accounts.permissions import (
 from core.errors import NotFound
 from core.roles import Actor
 from delegation.models import OPEN_STATES, Case, State
-from delegation.services import Hop
-from tenants.divisions import TIER_RANK
+from delegation.services import Hop, hops_of
 from tenants.models import ServiceCentre
 
 #: A case is "due soon" (yellow warning) when its promised date is at most this many working
@@ -130,38 +129,13 @@ def chains(tracking_nos: list[str]) -> dict[str, list[Hop]]:
     """The chains of several tracking numbers in one query (what ``services.track`` gives one by
     one): village first, with the working days each centre held the case."""
     from network.models import CaseRecord
-    from workdays.calendar import working_days_between
 
     by_number: dict[str, list] = defaultdict(list)
     for record in CaseRecord.objects.filter(tracking_no__in=tracking_nos).select_related("centre"):
         by_number[record.tracking_no].append(record)
     result = {}
     for number, records in by_number.items():
-        records.sort(key=lambda r: TIER_RANK[r.tier])
-        hops = []
-        for r in records:
-            left = r.escalated_at or r.decided_at or r.closed_at
-            if left:
-                count = working_days_between(
-                    timezone.localdate(r.submitted_at), timezone.localdate(left)
-                )
-                days, fallback = count.days, count.fallback
-            else:
-                days, fallback = None, False
-            hops.append(
-                Hop(
-                    r.centre_code,
-                    r.centre.name,
-                    r.tier,
-                    r.state,
-                    r.effective_state,
-                    r.submitted_at,
-                    left,
-                    days,
-                    fallback,
-                )
-            )
-        result[number] = hops
+        result[number] = hops_of(records)
     return result
 
 

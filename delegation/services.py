@@ -785,38 +785,33 @@ def track(tracking_no: str, *, viewer_centre: str | None = None) -> list[Hop]:
     ``case_not_found``, exactly as for an unknown number.
     """
     from network.models import CaseRecord
-    from workdays.calendar import working_days_between
 
     records = list(CaseRecord.objects.filter(tracking_no=tracking_no).select_related("centre"))
     if not records or (viewer_centre and viewer_centre not in {r.centre_code for r in records}):
         raise NotFound(
             _("没有编号为“%(no)s”的办件。"), code="case_not_found", params={"no": tracking_no}
         )
+    return hops_of(records)
+
+
+def hops_of(records) -> list[Hop]:
+    """The hops of one chain from its projection rows, village first, with the working days
+    each centre held the case (computed once, when it left: ``network.projection.holding_time``)."""
     records.sort(key=lambda r: TIER_RANK[r.tier])
-    hops = []
-    for r in records:
-        left = r.escalated_at or r.decided_at or r.closed_at
-        if left:
-            count = working_days_between(
-                timezone.localdate(r.submitted_at), timezone.localdate(left)
-            )
-            days, fallback = count.days, count.fallback
-        else:
-            days, fallback = None, False
-        hops.append(
-            Hop(
-                r.centre_code,
-                r.centre.name,
-                r.tier,
-                r.state,
-                r.effective_state,
-                r.submitted_at,
-                left,
-                days,
-                fallback,
-            )
+    return [
+        Hop(
+            r.centre_code,
+            r.centre.name,
+            r.tier,
+            r.state,
+            r.effective_state,
+            r.submitted_at,
+            r.left_at,
+            r.working_days_held,
+            r.calendar_fallback,
         )
-    return hops
+        for r in records
+    ]
 
 
 # --- applying messages from other centres (called by delegation.inbox) ------------------------------

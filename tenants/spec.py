@@ -80,7 +80,9 @@ def load_spec(source: str | Path) -> list[CentreSpec]:
         bundled = bundled_spec_path(str(source))
         if bundled is None:
             raise DomainError(
-                gettext_lazy("找不到网络规格文件“%(source)s”（也不是内置规格 demo / prefecture）。"),
+                gettext_lazy(
+                    "找不到网络规格文件“%(source)s”（也不是内置规格 demo / prefecture）。"
+                ),
                 code="spec_not_found",
                 params={"source": source},
             )
