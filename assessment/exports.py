@@ -268,14 +268,13 @@ def _units_below(run: AssessmentRun, subtrees: dict) -> list:
 @lru_cache(maxsize=1)
 def cjk_font() -> Path | None:
     """A font file with Chinese glyphs: the one mplfonts ships, else a system one, else None."""
-    try:
-        from importlib.resources import files
+    from importlib.util import find_spec
 
-        path = Path(str(files("mplfonts") / "fonts" / "NotoSansCJKsc-Regular.otf"))
+    spec = find_spec("mplfonts")  # located, not imported: we only want its font file
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "fonts" / "NotoSansCJKsc-Regular.otf"
         if path.exists():
             return path
-    except (ImportError, ModuleNotFoundError):
-        pass
     from matplotlib import font_manager
 
     for candidate in font_manager.findSystemFonts():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from unittest import mock
 
 import pytest
 from django.core.management import call_command
@@ -228,6 +229,8 @@ def test_exports(may_module, assessor):
 
     chart = services.export_run(assessor, run.pk, services.PNG)
     assert chart.content.startswith(b"\x89PNG") and chart.filename.endswith(".png")
+    with mock.patch("assessment.exports.cjk_font", return_value=None):  # no CJK font at all
+        assert services.export_run(assessor, run.pk, services.PNG).content.startswith(b"\x89PNG")
     with pytest.raises(DomainError) as exc:
         services.export_run(assessor, run.pk, "pdf")
     assert exc.value.code == "invalid_format"
