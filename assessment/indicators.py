@@ -114,12 +114,12 @@ class Period:
 
     @property
     def start_at(self) -> dt.datetime:
-        return _midnight(self.start)
+        return local_midnight(self.start)
 
     @property
     def end_at(self) -> dt.datetime:
         """The first instant after the period (exclusive bound)."""
-        return _midnight(self.end + dt.timedelta(days=1))
+        return local_midnight(self.end + dt.timedelta(days=1))
 
     def buckets(self) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
         """Whole months ``[from, to)`` and the day ranges ``[from, to]`` of partial months."""
@@ -136,7 +136,7 @@ class Period:
         return (first_full, last_full), days
 
 
-def _midnight(day: dt.date) -> dt.datetime:
+def local_midnight(day: dt.date) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
 
 

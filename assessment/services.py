@@ -201,7 +201,7 @@ def compute(
     as_of_date = min(period.end, timezone.localdate(now))
     cutoff = ind.stuck_cutoff(as_of_date, scheme.stuck_after_working_days)
     open_counts = ind.open_case_counters(
-        prefix, as_of, as_of_date, ind._midnight(cutoff + dt.timedelta(days=1))
+        prefix, as_of, as_of_date, ind.local_midnight(cutoff + dt.timedelta(days=1))
     )
     step("open_cases")
 

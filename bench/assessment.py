@@ -413,7 +413,7 @@ def naive_loop(period, scheme) -> dict[str, dict]:
     tenants = {c.id: c for c in ServiceCentre.objects.all()}
     as_of = period.end_at
     as_of_date = period.end
-    stuck_before = ind._midnight(
+    stuck_before = ind.local_midnight(
         ind.stuck_cutoff(as_of_date, scheme.stuck_after_working_days) + dt.timedelta(days=1)
     )
     between = "{col} >= %(a)s AND {col} < %(b)s"
