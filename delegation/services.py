@@ -173,6 +173,19 @@ def _get_case(ref: int | str | Case, *, lock: bool = True) -> Case:
     return case
 
 
+@contextmanager
+def _case_at(
+    centre: ServiceCentre | str, actor: Actor | None, case_ref
+) -> Iterator[tuple[ServiceCentre, Case]]:
+    """The prologue of every case service: the centre, the actor acting there (unless the applicant
+    acts: ``None``), one transaction in the centre's schema, and the case locked in it."""
+    centre = _centre(centre)
+    if actor is not None:
+        _check_actor(centre, actor)
+    with in_centre(centre), transaction.atomic():
+        yield centre, _get_case(case_ref)
+
+
 def _record(
     case: Case, action: str, from_state: str, actor: Actor, note: str = "", at=None, **data
 ) -> CaseEvent:
@@ -414,9 +427,7 @@ def forward_case(
     centre: ServiceCentre | str, actor: Actor, case_ref, *, to: str | None = None, note: str = ""
 ) -> Delegation:
     """A village agent forwards a proxy case (全程代办) to the township centre above."""
-    centre = _centre(centre)
-    with in_centre(centre), transaction.atomic():
-        case = _get_case(case_ref)
+    with _case_at(centre, actor, case_ref) as (centre, case):
         if not case.item_version.proxy_eligible:
             raise DomainError(
                 _("事项“%(item)s”不可代办。"),
@@ -430,9 +441,7 @@ def escalate_case(
     centre: ServiceCentre | str, actor: Actor, case_ref, *, to: str | None = None, note: str = ""
 ) -> Delegation:
     """Hand a case this centre may not decide to the parent centre (上报)."""
-    centre = _centre(centre)
-    with in_centre(centre), transaction.atomic():
-        case = _get_case(case_ref)
+    with _case_at(centre, actor, case_ref) as (centre, case):
         tiers = case.item_version.decision_tiers
         if centre.tier in tiers:
             raise DomainError(
@@ -448,7 +457,6 @@ def escalate_case(
 def _hand_up(
     centre: ServiceCentre, actor: Actor, case: Case, action: str, *, to: str | None, note: str
 ) -> Delegation:
-    _check_actor(centre, actor)
     parent = centre.parent
     if parent is None:
         raise DomainError(
@@ -518,10 +526,7 @@ def _hand_up(
 
 def accept_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, note: str = "") -> Case:
     """受理: take the case on. All required materials must be in; the clock starts today."""
-    centre = _centre(centre)
-    _check_actor(centre, actor)
-    with in_centre(centre), transaction.atomic():
-        case = _get_case(case_ref)
+    with _case_at(centre, actor, case_ref) as (centre, case):
         missing = [m["name"] for m in case.materials if not m["received"]]
         if missing:
             raise DomainError(
@@ -538,11 +543,8 @@ def accept_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, note: st
 
 def refuse_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, reason: str) -> Case:
     """不予受理, with the reason the applicant is told."""
-    centre = _centre(centre)
-    _check_actor(centre, actor)
-    _require_reason(reason)
-    with in_centre(centre), transaction.atomic():
-        case = _get_case(case_ref)
+    with _case_at(centre, actor, case_ref) as (centre, case):
+        _require_reason(reason)  # after the actor check: outsiders learn nothing
         case.decision_reason = reason
         return _apply(centre, case, "refuse", actor, reason)
 
@@ -551,21 +553,18 @@ def request_supplement(
     centre: ServiceCentre | str, actor: Actor, case_ref, *, materials: list[str], note: str = ""
 ) -> Case:
     """一次性告知: list every missing or defective material at once; the clock stops."""
-    centre = _centre(centre)
-    _check_actor(centre, actor)
-    names = [m.strip() for m in materials if m and m.strip()]
-    if not names:
-        raise DomainError(
-            _("一次性告知必须列出全部需补正的材料。"),
-            code="supplement_list_empty",
-            field="materials",
-        )
-    if len(set(names)) != len(names):
-        raise DomainError(
-            _("补正材料清单有重复项。"), code="supplement_list_duplicate", field="materials"
-        )
-    with in_centre(centre), transaction.atomic():
-        case = _get_case(case_ref)
+    with _case_at(centre, actor, case_ref) as (centre, case):
+        names = [m.strip() for m in materials if m and m.strip()]
+        if not names:
+            raise DomainError(
+                _("一次性告知必须列出全部需补正的材料。"),
+                code="supplement_list_empty",
+                field="materials",
+            )
+        if len(set(names)) != len(names):
+            raise DomainError(
+                _("补正材料清单有重复项。"), code="supplement_list_duplicate", field="materials"
+            )
         if case.state == State.SUPPLEMENT_NEEDED:
             raise DomainError(
                 _("已发出一次性告知，不能再次要求补正，请等待申请人补齐。"),
@@ -594,10 +593,7 @@ def receive_supplement(
     At a centre where the case is handed up and the tier above asked for supplements, the
     materials are passed up instead (full-process proxy: the citizen never travels).
     """
-    centre = _centre(centre)
-    _check_actor(centre, actor)
-    with in_centre(centre), transaction.atomic():
-        case = _get_case(case_ref)
+    with _case_at(centre, actor, case_ref) as (centre, case):
         if case.state == State.ESCALATED and case.upstream_state == State.SUPPLEMENT_NEEDED:
             return _pass_supplement_up(centre, case, actor, materials, note)
         return _receive_supplement(centre, case, actor, materials, note)
@@ -664,10 +660,7 @@ def _pass_supplement_up(centre, case: Case, actor: Actor, materials: list[str], 
 
 def start_review(centre: ServiceCentre | str, actor: Actor, case_ref, *, note: str = "") -> Case:
     """承办/审核: the centre starts working on an accepted case it may decide."""
-    centre = _centre(centre)
-    _check_actor(centre, actor)
-    with in_centre(centre), transaction.atomic():
-        case = _get_case(case_ref)
+    with _case_at(centre, actor, case_ref) as (centre, case):
         _may_decide(centre, case)
         return _apply(centre, case, "start_review", actor, note)
 
@@ -682,10 +675,7 @@ def deny_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, reason: st
 
 
 def _decide(centre, actor: Actor, case_ref, action: str, note: str) -> Case:
-    centre = _centre(centre)
-    _check_actor(centre, actor)
-    with in_centre(centre), transaction.atomic():
-        case = _get_case(case_ref)
+    with _case_at(centre, actor, case_ref) as (centre, case):
         _may_decide(centre, case)
         case.decision_reason = note
         return _apply(centre, case, action, actor, note)
@@ -707,11 +697,8 @@ def _require_reason(reason: str) -> None:
 
 def withdraw_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, reason: str) -> Case:
     """撤回 on the applicant's request; a handed-up case is withdrawn up the chain too."""
-    centre = _centre(centre)
-    _check_actor(centre, actor)
-    _require_reason(reason)
-    with in_centre(centre), transaction.atomic():
-        case = _get_case(case_ref)
+    with _case_at(centre, actor, case_ref) as (centre, case):
+        _require_reason(reason)  # after the actor check: outsiders learn nothing
         was_escalated = case.state == State.ESCALATED
         case = _apply(centre, case, "withdraw", actor, reason)
         if was_escalated:
@@ -722,10 +709,7 @@ def withdraw_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, reason
 
 def deliver_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, note: str = "") -> Case:
     """送达: the result reaches the applicant. At the origin this is the reply to the citizen."""
-    centre = _centre(centre)
-    _check_actor(centre, actor)
-    with in_centre(centre), transaction.atomic():
-        case = _get_case(case_ref)
+    with _case_at(centre, actor, case_ref) as (centre, case):
         case = _apply(centre, case, "deliver", actor, note)
         _deliver_upwards(case, centre)
         return case
@@ -739,11 +723,9 @@ def _deliver_upwards(case: Case, centre: ServiceCentre) -> None:
 
 def rate_case(centre: ServiceCentre | str, case_ref, *, rating: int) -> Case:
     """好差评: the applicant rates a closed case, 1 (very poor) to 5 (very good)."""
-    centre = _centre(centre)
     if not isinstance(rating, int) or not 1 <= rating <= 5:
         raise DomainError(_("评价须为 1 到 5 的整数。"), code="invalid_rating", field="rating")
-    with in_centre(centre), transaction.atomic():
-        case = _get_case(case_ref)
+    with _case_at(centre, None, case_ref) as (centre, case):
         if case.state not in {State.DELIVERED, *DECIDED_STATES}:
             raise DomainError(_("办结后才能评价。"), code="not_finished")
         if case.rating is not None:
