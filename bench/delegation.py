@@ -98,6 +98,10 @@ def main() -> None:
             proc.terminate()
         for proc in procs:
             proc.wait(20)
+        from core.celery import app
+
+        with app.connection_for_write() as conn:  # leave no private queue behind
+            conn.default_channel.queue_delete(queue)
     result["raw_single_row_tx_per_s"] = round(raw, 1)
     result["ratio_cases_per_s_to_raw_tx_per_s"] = round(result["cases_per_s"] / raw, 4)
     (logs / "delegation.json").write_text(json.dumps(result, indent=2))
