@@ -1,35 +1,123 @@
 """Benchmark: cases end to end over RabbitMQ on the demo network, against raw PostgreSQL.
 
-    .venv/bin/python bench/delegation.py [--cases 1000] [--workers 2]
+    .venv/bin/python bench/delegation.py [--cases 2000] [--agents 2] [--staff 2] [--workers 2]
+                                         [--rate 0] [--group 100]
 
-Needs RabbitMQ (CELERY_BROKER_URL, default amqp://guest:guest@127.0.0.1:5672//). Runs in its own
-database (bench_delegation) with a private queue, a relay process and a Celery worker process.
+Needs RabbitMQ (CELERY_BROKER_URL, default amqp://guest:guest@127.0.0.1:5672//) and Linux (CPU
+accounting reads /proc). Runs in its own database (bench_delegation) with a private queue, a
+relay process, a Celery worker process and driver processes that call the service layer exactly
+as the API does (one transaction per action, the centre looked up by its code each time):
 
-1. N requests are logged across the 12 villages and forwarded (village agents);
-2. township staff accept them: half (农村村民宅基地审批, a township item) are reviewed and
-   approved there, half (最低生活保障审核确认, a county item) are escalated and the county
-   accepts, reviews and approves them;
-3. done when every village case shows the decision. Throughput = N / wall time of 1–3.
-Latency: from the decision's event at the deciding centre to the mirrored event at the village
-(one hop for township decisions, two for county ones).
-Baseline, same run: single-row INSERT transactions per second on the same PostgreSQL (psycopg,
-autocommit, one connection).
+1. ``--agents`` processes log N requests across the 12 villages and forward each one (village
+   agents), as fast as they can or at ``--rate`` cases/s in total (an offered load);
+2. ``--staff`` processes play the township and county windows: they accept what arrives; half
+   the cases (农村村民宅基地审批, a township item) are reviewed and approved at the township, half
+   (最低生活保障审核确认, a county item) are escalated, accepted, reviewed and approved at the county;
+3. done when every village case shows the decision (read from the network projection).
+Throughput = N / wall time of 1–3. Latency: from the decision's event at the deciding centre to
+the mirrored event at the village (one hop for township decisions, two for county ones).
+Baseline, same run, before the load: single-row INSERT transactions per second on the same
+PostgreSQL (psycopg, autocommit, one connection).
+CPU: seconds used by each part during the run (drivers, worker, relay, PostgreSQL, RabbitMQ),
+per case, from /proc; the machine's capacity is (cores × wall time).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing as mp
 import os
 import statistics
 import subprocess
 import sys
 import time
 import uuid
+from pathlib import Path
 
 from _setup import ROOT, fresh_database
 
 TOWNSHIP_ITEM, COUNTY_ITEM = "SX-0012", "SX-0020"
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+# --- processes ----------------------------------------------------------------------------------
+
+
+def _django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "core.settings")
+    import django
+
+    django.setup()
+
+
+def agent(
+    villages: list[str], count: int, offset: int, interval: float, start_at: float, out
+) -> None:
+    """A village agent desk: log and forward ``count`` cases, every ``interval`` s if paced."""
+    _django()
+    from catalog.services import active_version
+    from core.roles import Actor, Role
+    from delegation import services as s
+
+    person = s.Applicant("person", "刘桂兰", "420581199001010011", "13907171234")
+    materials = {
+        code: list(active_version(code).materials.values_list("name", flat=True))
+        for code in (TOWNSHIP_ITEM, COUNTY_ITEM)
+    }
+    while time.time() < start_at:
+        time.sleep(0.001)
+    for k in range(count):
+        if interval:
+            wait = start_at + k * interval - time.time()
+            if wait > 0:
+                time.sleep(wait)
+        i = offset + k
+        village = villages[i % len(villages)]
+        actor = Actor("代办员", Role.AGENT, village)
+        item = TOWNSHIP_ITEM if i % 2 == 0 else COUNTY_ITEM
+        case = s.log_request(
+            village, actor, applicant=person, item_code=item, materials_received=materials[item]
+        )
+        s.forward_case(village, actor, case.tracking_no)
+    out.put(("agent", time.process_time()))
+
+
+def staff(codes: list[str], stop, out) -> None:
+    """The windows of some townships and counties: take on what arrives and decide or escalate."""
+    _django()
+    from core.roles import Actor, Role
+    from delegation import services as s
+    from delegation.models import Case, State
+    from tenants.models import ServiceCentre
+
+    centres = {c.division_code: c for c in ServiceCentre.objects.filter(division_code__in=codes)}
+    while not stop.is_set():
+        worked = 0
+        for code in codes:
+            with s.in_centre(centres[code]):
+                waiting = list(
+                    Case.objects.filter(state=State.SUBMITTED).values_list(
+                        "tracking_no", "item_code"
+                    )
+                )
+            tier = centres[code].tier
+            for no, item in waiting:
+                staff = Actor("窗口", Role.STAFF, code)
+                s.accept_case(code, staff, no)
+                if tier == "township" and item == COUNTY_ITEM:
+                    s.escalate_case(code, staff, no)
+                else:
+                    s.start_review(code, staff, no)
+                    s.approve_case(code, staff, no)
+            worked += len(waiting)
+        if not worked:
+            time.sleep(0.02)
+    out.put(("staff", time.process_time()))
+
+
+# --- measuring ----------------------------------------------------------------------------------
 
 
 def raw_tx_rate(seconds: float = 5.0) -> float:
@@ -48,28 +136,67 @@ def raw_tx_rate(seconds: float = 5.0) -> float:
         return n / (time.perf_counter() - t0)
 
 
+def cpu_by_part(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each part: the given processes with their children (live and
+    reaped), every postgres process and the RabbitMQ VM."""
+    stats = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                raw = (entry / "stat").read_text()
+            except OSError:
+                continue
+            comm = raw[raw.index("(") + 1 : raw.rindex(")")]
+            fields = raw[raw.rindex(")") + 2 :].split()
+            ppid = int(fields[1])
+            own, reaped = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
+            stats[int(entry.name)] = (comm, ppid, own, reaped)
+
+    def tree(pid: int) -> float:
+        if pid not in stats:
+            return 0.0
+        _comm, _ppid, own, reaped = stats[pid]
+        return (own + reaped) / TICK + sum(tree(c) for c, st in stats.items() if st[1] == pid)
+
+    parts = {name: tree(pid) for name, pid in pids.items()}
+    postmasters = [
+        p
+        for p, st in stats.items()
+        if st[0] == "postgres" and stats.get(st[1], ("",))[0] != "postgres"
+    ]
+    parts["postgresql"] = sum(tree(p) for p in postmasters)
+    parts["rabbitmq"] = sum(
+        (st[2] + st[3]) / TICK for st in stats.values() if st[0].startswith(("beam", "erl"))
+    )
+    return parts
+
+
 def percentile(values: list[float], p: float) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))]
 
 
+# --- the run ------------------------------------------------------------------------------------
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--cases", type=int, default=2000)
+    parser.add_argument("--agents", type=int, default=2, help="village agent driver processes")
+    parser.add_argument("--staff", type=int, default=2, help="window staff driver processes")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker concurrency")
+    parser.add_argument("--rate", type=float, default=0, help="offered cases/s (0: flat out)")
+    parser.add_argument("--group", type=int, default=100, help="relay batch size per recipient")
+    parser.add_argument("--out", default="delegation.json", help="file name under var/bench/")
     args = parser.parse_args()
     os.environ.setdefault("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     os.environ["MESSAGES_QUEUE"] = queue
+    os.environ["MESSAGES_RELAY_GROUP"] = str(args.group)
     fresh_database("bench_delegation")
 
     from django.core.management import call_command
     from django.db import connection
-
-    from core.roles import Actor, Role
-    from delegation import services as s
-    from delegation.models import Case, CaseEvent, State
-    from tenants.models import ServiceCentre
 
     call_command("import_dictionary", "sample", verbosity=0)
     call_command("provision_network", "demo", verbosity=0)
@@ -78,25 +205,24 @@ def main() -> None:
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
     logs = ROOT / "var" / "bench"
     logs.mkdir(parents=True, exist_ok=True)
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "core", "worker", "-Q", queue, "--concurrency", str(args.workers),
-             "--loglevel", "WARNING", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=(logs / "worker.log").open("w"), stderr=subprocess.STDOUT,
-        ),
-        subprocess.Popen(
-            [sys.executable, "manage.py", "relay"], cwd=ROOT, env=env,
-            stdout=(logs / "relay.log").open("w"), stderr=subprocess.STDOUT,
-        ),
-    ]  # fmt: skip
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "core", "worker", "-Q", queue, "--concurrency",
+         str(args.workers), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+         "--without-heartbeat"],
+        cwd=ROOT, env=env, stdout=(logs / "worker.log").open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    relay = subprocess.Popen(
+        [sys.executable, "manage.py", "relay"], cwd=ROOT, env=env,
+        stdout=(logs / "relay.log").open("w"), stderr=subprocess.STDOUT,
+    )  # fmt: skip
     try:
         time.sleep(6)  # let the worker connect
         raw = raw_tx_rate()
-        result = run(args.cases, s, Actor, Role, Case, CaseEvent, State, ServiceCentre)
+        result = run(args, {"worker": worker.pid, "relay": relay.pid})
     finally:
-        for proc in procs:
+        for proc in (worker, relay):
             proc.terminate()
-        for proc in procs:
+        for proc in (worker, relay):
             proc.wait(20)
         from core.celery import app
 
@@ -104,71 +230,60 @@ def main() -> None:
             conn.default_channel.queue_delete(queue)
     result["raw_single_row_tx_per_s"] = round(raw, 1)
     result["ratio_cases_per_s_to_raw_tx_per_s"] = round(result["cases_per_s"] / raw, 4)
-    (logs / "delegation.json").write_text(json.dumps(result, indent=2))
+    (logs / args.out).write_text(json.dumps(result, indent=2))
     print(json.dumps(result, indent=2))
 
 
-def run(n, s, Actor, Role, Case, CaseEvent, State, ServiceCentre) -> dict:
+def run(args, pids: dict[str, int]) -> dict:
+    from delegation import services as s
+    from delegation.models import CaseEvent
+    from network.models import CaseRecord
+    from tenants.models import ServiceCentre
+
+    n = args.cases
     centres = {c.division_code: c for c in ServiceCentre.objects.all()}
-    villages = sorted(
-        c for c, centre in centres.items() if centre.tier == "village" and centre.status == "active"
-    )
-    townships = [c for c, centre in centres.items() if centre.tier == "township"]
-    counties = [c for c, centre in centres.items() if centre.tier == "county"]
-    person = s.Applicant("person", "刘桂兰", "420581199001010011", "13907171234")
-    from catalog.services import active_version
+    villages = sorted(c for c, x in centres.items() if x.tier == "village" and x.status == "active")
+    townships = sorted(c for c, x in centres.items() if x.tier == "township")
+    counties = sorted(c for c, x in centres.items() if x.tier == "county")
+    deciders = townships + counties
 
-    materials = {
-        code: list(active_version(code).materials.values_list("name", flat=True))
-        for code in (TOWNSHIP_ITEM, COUNTY_ITEM)
-    }
+    ctx = mp.get_context("spawn")
+    out, stop = ctx.Queue(), ctx.Event()
+    shares = [n // args.agents + (1 if k < n % args.agents else 0) for k in range(args.agents)]
+    interval = args.agents / args.rate if args.rate else 0.0
+    start_at = time.time() + 4  # every process imported and connected before the clock starts
+    procs = [
+        ctx.Process(target=agent, args=(villages, share, sum(shares[:k]), interval, start_at, out))
+        for k, share in enumerate(shares)
+    ] + [
+        ctx.Process(target=staff, args=(deciders[k :: args.staff], stop, out))
+        for k in range(args.staff)
+    ]
+    for proc in procs:
+        proc.start()
+    while time.time() < start_at:
+        time.sleep(0.01)
+    cpu_before = cpu_by_part({**pids, "drivers": os.getpid()})
     started = time.perf_counter()
-    for i in range(n):
-        village = villages[i % len(villages)]
-        agent = Actor("代办员", Role.AGENT, village)
-        item = TOWNSHIP_ITEM if i % 2 == 0 else COUNTY_ITEM
-        case = s.log_request(
-            village, agent, applicant=person, item_code=item, materials_received=materials[item]
-        )
-        s.forward_case(village, agent, case.tracking_no)
-    intake_s = time.perf_counter() - started
-
-    def staff_pass(code: str) -> int:
-        centre = centres[code]
-        staff = Actor("窗口", Role.STAFF, code)
-        with s.in_centre(centre):
-            waiting = list(
-                Case.objects.filter(state=State.SUBMITTED).values_list("tracking_no", "item_code")
-            )
-        for no, item in waiting:
-            s.accept_case(centre, staff, no)
-            if centre.tier == "township" and item == COUNTY_ITEM:
-                s.escalate_case(centre, staff, no)
-            else:
-                s.start_review(centre, staff, no)
-                s.approve_case(centre, staff, no)
-        return len(waiting)
-
-    def decided_at_villages() -> int:
-        total = 0
-        for code in villages:
-            with s.in_centre(centres[code]):
-                total += Case.objects.filter(state=State.APPROVED).count()
-        return total
-
-    deadline = time.monotonic() + 600
-    while True:
-        worked = sum(staff_pass(code) for code in townships + counties)
-        if not worked:
-            if decided_at_villages() >= n:
-                break
-            if time.monotonic() > deadline:
-                raise SystemExit("timed out: see var/bench/worker.log and relay.log")
-            time.sleep(0.05)
+    deadline = time.monotonic() + 1200
+    decided = CaseRecord.objects.filter(tier="village", state="approved")
+    while decided.count() < n:
+        if time.monotonic() > deadline:
+            stop.set()
+            raise SystemExit("timed out: see var/bench/worker.log and relay.log")
+        if any(p.exitcode not in (None, 0) for p in procs):
+            stop.set()
+            raise SystemExit("a driver process failed")
+        time.sleep(0.05)
     total_s = time.perf_counter() - started
+    stop.set()
+    for proc in procs:
+        proc.join(60)
+    cpu_after = cpu_by_part({**pids, "drivers": os.getpid()})
+    cpu = {part: cpu_after[part] - cpu_before.get(part, 0.0) for part in cpu_after}
 
     decisions, arrivals = {}, {}
-    for code in townships + counties:
+    for code in deciders:
         with s.in_centre(centres[code]):
             for no, at in CaseEvent.objects.filter(action="approve").values_list(
                 "case__tracking_no", "at"
@@ -182,19 +297,20 @@ def run(n, s, Actor, Role, Case, CaseEvent, State, ServiceCentre) -> dict:
                 )
             )
     one_hop = [
-        (arrivals[no] - at).total_seconds()
-        for no, (at, tier) in decisions.items()
-        if tier == "township"
+        (arrivals[no] - at).total_seconds() for no, (at, t) in decisions.items() if t == "township"
     ]
     two_hops = [
-        (arrivals[no] - at).total_seconds()
-        for no, (at, tier) in decisions.items()
-        if tier == "county"
+        (arrivals[no] - at).total_seconds() for no, (at, t) in decisions.items() if t == "county"
     ]
     per_hop = one_hop + [x / 2 for x in two_hops]
+    cores = os.cpu_count() or 1
     return {
         "cases": n,
-        "intake_s": round(intake_s, 2),
+        "agents": args.agents,
+        "staff": args.staff,
+        "worker_concurrency": args.workers,
+        "offered_rate": args.rate or "flat out",
+        "relay_group": args.group,
         "total_s": round(total_s, 2),
         "cases_per_s": round(n / total_s, 1),
         "status_latency_1_hop_p50_s": round(statistics.median(one_hop), 3),
@@ -202,6 +318,9 @@ def run(n, s, Actor, Role, Case, CaseEvent, State, ServiceCentre) -> dict:
         "status_latency_2_hops_p50_s": round(statistics.median(two_hops), 3),
         "status_latency_2_hops_p95_s": round(percentile(two_hops, 95), 3),
         "status_latency_per_hop_p95_s": round(percentile(per_hop, 95), 3),
+        "cpu_ms_per_case": {k: round(v * 1000 / n, 2) for k, v in sorted(cpu.items())},
+        "cpu_ms_per_case_total": round(sum(cpu.values()) * 1000 / n, 2),
+        "cpu_busy_share": round(sum(cpu.values()) / (cores * total_s), 3),
     }
 
 

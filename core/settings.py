@@ -194,6 +194,9 @@ if env_bool("HTTPS"):
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 #: The queue cross-centre messages travel on (tests use a private one per run).
 MESSAGES_QUEUE = os.environ.get("MESSAGES_QUEUE", "messages")
+#: Messages to one centre the relay hands over together (one broker message, one receiving
+#: transaction); see messaging/relay.py.
+MESSAGES_RELAY_GROUP = int(os.environ.get("MESSAGES_RELAY_GROUP", "100"))
 # Publisher confirms: a message counts as sent only once RabbitMQ has taken it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3

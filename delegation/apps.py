@@ -11,4 +11,4 @@ class DelegationConfig(AppConfig):
         from messaging import dispatch
 
         for kind in inbox.KINDS:
-            dispatch.register(kind, inbox.receive)
+            dispatch.register(kind, inbox.receive, batch=inbox.receive_batch)

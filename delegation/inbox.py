@@ -8,6 +8,10 @@
    number ahead of the next expected one is parked until the gap fills;
 3. apply it through the service layer, then apply any parked successors.
 
+``receive_batch(messages)`` does the same for several messages to one centre in one transaction
+(one claim statement for all of them, one commit): in (stream, seq) order, so concurrent batches
+lock delegations in the same order.
+
 A crash anywhere rolls all of it back, the transport delivers again, and step 1 lets the
 retry through because the claim rolled back too.
 """
@@ -40,27 +44,67 @@ KINDS = [services.FORWARDED, *_UP_HANDLERS, *_DOWN_HANDLERS]
 
 
 def receive(message: dict) -> Outcome:
-    centre = ServiceCentre.objects.get(division_code=message["recipient"])
+    return receive_batch([message])[0]
+
+
+def receive_batch(messages: list[dict]) -> list[Outcome]:
+    """Apply ``messages`` (all to the same centre) in one transaction; outcomes in input order."""
+    recipients = {m["recipient"] for m in messages}
+    if len(recipients) != 1:
+        raise ValueError(f"a batch goes to one centre, not {sorted(recipients)}")
+    centre = ServiceCentre.objects.get(division_code=recipients.pop())
+    outcomes: list[Outcome] = [Outcome.DUPLICATE] * len(messages)
     with services.in_centre(centre), transaction.atomic():
-        if not _claim(message):
-            return Outcome.DUPLICATE
-        outcome = _apply_in_order(centre, message)
-        if outcome is Outcome.APPLIED:
-            _drain_parked(centre, message["stream"])
-        return outcome
+        claimed = _claim(messages)
+        parked_streams = _streams_with_parked({m["stream"] for m in messages})
+        order = sorted(
+            range(len(messages)), key=lambda i: (str(messages[i]["stream"]), messages[i]["seq"], i)
+        )
+        for index in order:
+            message = messages[index]
+            if message["id"] not in claimed:
+                continue  # applied before, or earlier in this batch
+            claimed.discard(message["id"])
+            outcome = outcomes[index] = _apply_in_order(centre, message)
+            if outcome is Outcome.PARKED:
+                parked_streams.add(message["stream"])
+            elif outcome is Outcome.APPLIED and message["stream"] in parked_streams:
+                _drain_parked(centre, message["stream"])
+    return outcomes
 
 
-def _claim(message: dict) -> bool:
+def _claim(messages: list[dict]) -> set[str]:
+    """Insert the inbox rows (marked applied: the transaction commits only if they are); return
+    the ids that were new. One statement for the whole batch."""
+    rows = {m["id"]: m for m in messages}  # the same id twice: one row
+    values = ", ".join(["(%s, %s, %s, %s, %s, now(), now())"] * len(rows))
+    params = [
+        v for m in rows.values() for v in (m["id"], m["stream"], m["seq"], m["kind"], m["sender"])
+    ]
     with connection.cursor() as cur:
         cur.execute(
-            "INSERT INTO delegation_inboxmessage (message_id, stream, seq, kind, sender, received_at) "
-            "VALUES (%s, %s, %s, %s, %s, now()) ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
-            [message["id"], message["stream"], message["seq"], message["kind"], message["sender"]],
+            "INSERT INTO delegation_inboxmessage "
+            "(message_id, stream, seq, kind, sender, received_at, applied_at) "
+            f"VALUES {values} ON CONFLICT (message_id) DO NOTHING RETURNING message_id",
+            params,
         )
-        return cur.fetchone() is not None
+        return {str(row[0]) for row in cur.fetchall()}
 
 
-def _apply_in_order(centre: ServiceCentre, message: dict) -> Outcome:
+def _streams_with_parked(streams: set) -> set:
+    return set(
+        str(s)
+        for s in InboxMessage.objects.filter(
+            stream__in=list(streams), applied_at__isnull=True, body__isnull=False
+        )
+        .values_list("stream", flat=True)
+        .distinct()
+    )
+
+
+def _apply_in_order(centre: ServiceCentre, message: dict, *, from_parking: bool = False) -> Outcome:
+    """Apply ``message`` if it is the next of its stream. Its inbox row was claimed as applied;
+    only a parked message (and one applied later from parking) needs the row changed."""
     kind, seq = message["kind"], message["seq"]
     # The receiver's side of the hop: a message coming up lands on a "down" record.
     direction = Direction.DOWN if kind in (services.FORWARDED, *_UP_HANDLERS) else Direction.UP
@@ -71,7 +115,8 @@ def _apply_in_order(centre: ServiceCentre, message: dict) -> Outcome:
     )
     expected = (delegation.received_seq if delegation else 0) + 1
     if seq < expected:
-        _mark(message, applied=True)
+        if from_parking:
+            _mark(message, applied=True)
         return Outcome.DUPLICATE
     if seq > expected or (delegation is None and kind != services.FORWARDED):
         _mark(message, applied=False, body=message)
@@ -83,7 +128,8 @@ def _apply_in_order(centre: ServiceCentre, message: dict) -> Outcome:
         handler(centre, delegation, message)
     delegation.received_seq = seq
     delegation.save(update_fields=["received_seq"])
-    _mark(message, applied=True)
+    if from_parking:
+        _mark(message, applied=True)
     return Outcome.APPLIED
 
 
@@ -94,7 +140,9 @@ def _drain_parked(centre: ServiceCentre, stream: str) -> None:
             .order_by("seq")
             .first()
         )
-        if parked is None or _apply_in_order(centre, parked.body) is not Outcome.APPLIED:
+        if parked is None or (
+            _apply_in_order(centre, parked.body, from_parking=True) is not Outcome.APPLIED
+        ):
             return
 
 

@@ -8,7 +8,7 @@ from django.db import connection
 
 from messaging.models import OutboxMessage
 
-NOTIFY_CHANNEL = "outbox"
+NOTIFY_CHANNEL = "outbox"  # must match the trigger in migration 0002
 
 
 def enqueue(
@@ -26,7 +26,6 @@ def enqueue(
         seq=seq,
         payload=payload,
     )
-    # NOTIFY is transactional: the relay is woken only if this transaction commits.
-    with connection.cursor() as cur:
-        cur.execute(f"NOTIFY {NOTIFY_CHANNEL}")
+    # A statement trigger (messaging migration 0002) sends NOTIFY outbox; NOTIFY is
+    # transactional, so the relay is woken only if this transaction commits.
     return message

@@ -12,6 +12,7 @@ import logging
 import select
 import time
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -23,9 +24,15 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 50
 
 
-def relay_batch(transport=None, limit: int = 200) -> tuple[int, int]:
-    """Publish up to ``limit`` pending messages. Returns (sent, failed)."""
+def relay_batch(transport=None, limit: int = 500, group: int | None = None) -> tuple[int, int]:
+    """Publish up to ``limit`` pending messages, oldest first. Returns (sent, failed).
+
+    The messages of one pass are handed over in groups of up to ``group`` per recipient (one
+    broker message and one receiving transaction per group); the order within a recipient is
+    kept, and that is the only order that matters (each stream has one recipient).
+    """
     transport = transport or default_transport()
+    group = group or settings.MESSAGES_RELAY_GROUP
     sent = failed = 0
     connection.set_schema_to_public()
     with transaction.atomic():
@@ -34,25 +41,39 @@ def relay_batch(transport=None, limit: int = 200) -> tuple[int, int]:
             .filter(published_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
             .order_by("created_at", "seq")[:limit]
         )
-        done = []
+        by_recipient: dict[str, list[OutboxMessage]] = {}
         for row in rows:
+            by_recipient.setdefault(row.recipient, []).append(row)
+        batches = [
+            group_rows[i : i + group]
+            for group_rows in by_recipient.values()
+            for i in range(0, len(group_rows), group)
+        ]
+        done = []
+        for batch in batches:
             try:
-                transport.send(row.as_message())
+                transport.send_batch([row.as_message() for row in batch])
             except TransportError as exc:
-                failed += 1
-                OutboxMessage.objects.filter(pk=row.pk).update(
-                    attempts=row.attempts + 1, last_error=str(exc)[:2000]
-                )
+                bad = set(exc.failed) or {str(row.id) for row in batch}
+                for row in batch:
+                    if str(row.id) in bad:
+                        failed += 1
+                        OutboxMessage.objects.filter(pk=row.pk).update(
+                            attempts=row.attempts + 1, last_error=str(exc)[:2000]
+                        )
+                    else:
+                        done.append(row.pk)
+                        sent += 1
                 log.warning(
-                    "outbox %s (%s → %s) not sent: %s", row.id, row.sender, row.recipient, exc
+                    "%d outbox message(s) to %s not sent: %s", len(bad), batch[0].recipient, exc
                 )
                 if transport.name != "local":
                     break  # the broker is down: keep order, try the rest next pass
                 continue
             finally:
                 connection.set_schema_to_public()
-            done.append(row.pk)
-            sent += 1
+            done.extend(row.pk for row in batch)
+            sent += len(batch)
         if done:
             OutboxMessage.objects.filter(pk__in=done).update(published_at=timezone.now())
     return sent, failed

@@ -1,9 +1,19 @@
-"""The Celery side of the transport: apply one message, idempotently."""
+"""The Celery side of the transport: apply messages, idempotently."""
 
 from __future__ import annotations
 
+import logging
+
+from django.db import transaction
+
 from core.celery import app
 from messaging import dispatch
+
+log = logging.getLogger(__name__)
+
+
+def _backoff(retries: int) -> int:
+    return min(30, 2 ** min(retries, 5))
 
 
 @app.task(
@@ -20,4 +30,43 @@ def deliver(self, message: dict) -> str:
         raise
     except Exception as exc:
         # Back off and try again; the inbox makes the retry harmless.
-        raise self.retry(exc=exc, countdown=min(30, 2 ** min(self.request.retries, 5))) from exc
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
+
+
+@app.task(
+    name="messaging.deliver_batch",
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=None,
+)
+def deliver_batch(self, messages: list[dict]) -> str:
+    """Apply a batch of messages for one recipient in one transaction.
+
+    If anything in the batch fails, the transaction rolls back and the messages are applied one
+    by one, each in its own transaction; the ones that still fail are retried later as a smaller
+    batch. Messages applied before a failure are not lost and are not applied twice: the inbox
+    recognises them on the retry.
+    """
+    try:
+        with transaction.atomic():
+            return ",".join(str(r) for r in dispatch.deliver_batch(messages))
+    except Exception as exc:
+        log.warning("batch of %d failed (%s): applying one by one", len(messages), exc)
+    failed, results, error = [], [], None
+    for message in messages:
+        try:
+            with transaction.atomic():
+                results.append(str(dispatch.deliver(message)))
+        except dispatch.UnknownMessageKind:
+            log.error(
+                "message %s of unknown kind %r dropped", message.get("id"), message.get("kind")
+            )
+        except Exception as exc:
+            failed.append(message)
+            error = exc
+    if failed:
+        raise self.retry(
+            args=[failed], exc=error, countdown=_backoff(self.request.retries)
+        ) from error
+    return ",".join(results)

@@ -1,8 +1,10 @@
-"""How the relay hands a committed outbox message to its receiver.
+"""How the relay hands committed outbox messages to their receiver.
 
-* ``CeleryTransport`` (production and CI): a Celery task on RabbitMQ, published with publisher
-  confirms, task id = message id. The worker (acks late, requeue if the worker dies) calls the
-  receiver; a redelivery is harmless because receivers dedupe by message id.
+* ``CeleryTransport`` (production and CI): Celery tasks on RabbitMQ, published with publisher
+  confirms. The relay groups the messages of one pass by recipient and publishes each group as
+  one ``messaging.deliver_batch`` task, routed to the recipient's schema; the worker (acks late,
+  requeue if the worker dies) applies the group in one transaction. A redelivery is harmless
+  because receivers dedupe by message id. ``send`` publishes a single ``messaging.deliver``.
 * ``LocalTransport`` (the embedded default, no broker): the relay calls the receiver itself, in
   a savepoint of its own batch transaction. Messages are still durable (the outbox is in
   PostgreSQL) and still applied once; they are just not spread over workers.
@@ -12,6 +14,9 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
+
 from django.conf import settings
 from django.db import transaction
 
@@ -20,6 +25,11 @@ from messaging import dispatch
 
 class TransportError(Exception):
     """The message could not be handed over; it stays in the outbox for the next attempt."""
+
+    def __init__(self, text: str, failed: Sequence[str] = ()) -> None:
+        super().__init__(text)
+        #: Ids of the messages that were not handed over (all of them when empty).
+        self.failed = list(failed)
 
 
 class LocalTransport:
@@ -31,6 +41,25 @@ class LocalTransport:
                 dispatch.deliver(message)
         except Exception as exc:  # the receiver failed: keep the message, record why
             raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+
+    def send_batch(self, messages: Sequence[dict]) -> None:
+        """Apply the batch in one savepoint; if any message fails, apply them one by one and
+        report the ones that still fail (they stay in the outbox)."""
+        try:
+            with transaction.atomic():
+                dispatch.deliver_batch(messages)
+            return
+        except Exception:
+            pass
+        failed, last = [], None
+        for message in messages:
+            try:
+                self.send(message)
+            except TransportError as exc:
+                failed.append(message["id"])
+                last = exc
+        if failed:
+            raise TransportError(str(last), failed)
 
 
 class CeleryTransport:
@@ -53,13 +82,13 @@ class CeleryTransport:
             )
         return self._schemas[code]
 
-    def send(self, message: dict) -> None:
-        schema = self._schema(message["recipient"])
+    def _publish(self, task: str, args: list, task_id: str, recipient: str) -> None:
+        schema = self._schema(recipient)
         try:
             self.app.send_task(
-                "messaging.deliver",
-                args=[message],
-                task_id=message["id"],
+                task,
+                args=args,
+                task_id=task_id,
                 queue=settings.MESSAGES_QUEUE,
                 # tenant-schemas-celery switches the worker's connection to this schema.
                 headers={"_schema_name": schema} if schema else None,
@@ -67,6 +96,16 @@ class CeleryTransport:
             )
         except Exception as exc:  # broker unreachable, connection reset, no confirm
             raise TransportError(f"{type(exc).__name__}: {exc}") from exc
+
+    def send(self, message: dict) -> None:
+        self._publish("messaging.deliver", [message], message["id"], message["recipient"])
+
+    def send_batch(self, messages: Sequence[dict]) -> None:
+        if len(messages) == 1:
+            return self.send(messages[0])
+        self._publish(
+            "messaging.deliver_batch", [list(messages)], str(uuid.uuid4()), messages[0]["recipient"]
+        )
 
 
 def default_transport():

@@ -51,3 +51,53 @@ def test_messages_arriving_out_of_order_wait_for_their_predecessor(network):
         assert events[-2:] == [("upstream_status", "accepted"), ("upstream_status", "submitted")]
         assert not InboxMessage.objects.filter(applied_at__isnull=True).exists()
     assert inbox.receive(down[1]) == inbox.Outcome.DUPLICATE
+
+
+# --- batches: several messages to one centre in one transaction -----------------------------------
+
+
+def _two_statuses_down() -> list[dict]:
+    case = s.log_request(VILLAGE, AGENT, applicant=PERSON, item_code="C-1", materials_received=ALL)
+    s.forward_case(VILLAGE, AGENT, case.tracking_no)
+    drain()
+    s.accept_case(TOWNSHIP, TOWN_STAFF, case.tracking_no)
+    s.escalate_case(TOWNSHIP, TOWN_STAFF, case.tracking_no)
+    return [m for m in messages(s.STATUS) if m["recipient"] == VILLAGE]
+
+
+def test_a_batch_applies_in_stream_order_whatever_order_it_came_in(network):
+    first, second = _two_statuses_down()
+    outcomes = inbox.receive_batch([second, first, second])  # reversed, and one id twice
+    assert outcomes == [inbox.Outcome.APPLIED, inbox.Outcome.APPLIED, inbox.Outcome.DUPLICATE]
+    with s.in_centre(ServiceCentre.objects.get(division_code=VILLAGE)):
+        ups = list(
+            CaseEvent.objects.filter(action="upstream_status")
+            .order_by("seq")
+            .values_list("data__upstream_state", flat=True)
+        )
+        assert ups == ["accepted", "submitted"]
+        assert InboxMessage.objects.count() == 2
+        assert not InboxMessage.objects.filter(applied_at__isnull=True).exists()
+    assert inbox.receive_batch([first, second]) == [inbox.Outcome.DUPLICATE] * 2
+
+
+def test_a_batch_fills_the_gap_of_a_message_parked_by_an_earlier_one(network):
+    first, second = _two_statuses_down()
+    assert inbox.receive_batch([second]) == [inbox.Outcome.PARKED]
+    assert inbox.receive_batch([first]) == [inbox.Outcome.APPLIED]
+    with s.in_centre(ServiceCentre.objects.get(division_code=VILLAGE)):
+        assert Case.objects.get().upstream_centre == "420506"  # the parked second applied too
+        assert not InboxMessage.objects.filter(applied_at__isnull=True).exists()
+
+
+def test_a_batch_is_for_one_centre(network):
+    import pytest
+
+    case = s.log_request(VILLAGE, AGENT, applicant=PERSON, item_code="C-1", materials_received=ALL)
+    s.forward_case(VILLAGE, AGENT, case.tracking_no)
+    (up,) = messages(s.FORWARDED)
+    with pytest.raises(ValueError):
+        inbox.receive_batch([up, {**up, "id": "00000000-0000-0000-0000-000000000001",
+                                  "recipient": VILLAGE}])  # fmt: skip
+    with s.in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
+        assert not InboxMessage.objects.exists()
