@@ -159,6 +159,8 @@ def cpu_by_part(pids: dict[str, int]) -> dict[str, float]:
         return (own + reaped) / TICK + sum(tree(c) for c, st in stats.items() if st[1] == pid)
 
     parts = {name: tree(pid) for name, pid in pids.items()}
+    # The worker and relay are children of this process too: count them once, as themselves.
+    parts["drivers"] -= sum(v for k, v in parts.items() if k != "drivers")
     postmasters = [
         p
         for p, st in stats.items()
@@ -267,7 +269,13 @@ def run(args, pids: dict[str, int]) -> dict:
     started = time.perf_counter()
     deadline = time.monotonic() + 1200
     decided = CaseRecord.objects.filter(tier="village", state="approved")
-    while decided.count() < n:
+    progress, progress_at = -1, time.monotonic()
+    while (done := decided.count()) < n:
+        if done != progress:
+            progress, progress_at = done, time.monotonic()
+        elif time.monotonic() - progress_at > 120 and all(not p.is_alive() for p in procs[: args.agents]):
+            stop.set()
+            raise SystemExit(f"stuck at {done} of {n} decided at the villages for 120 s")
         if time.monotonic() > deadline:
             stop.set()
             raise SystemExit("timed out: see var/bench/worker.log and relay.log")
