@@ -1,7 +1,7 @@
 """Benchmark: cases end to end over RabbitMQ on the demo network, against raw PostgreSQL.
 
     .venv/bin/python bench/delegation.py [--cases 2000] [--agents 2] [--staff 2] [--workers 2]
-                                         [--rate 0] [--group 100]
+                                         [--rate 0] [--group 100] [--linger 0.05]
 
 Needs RabbitMQ (CELERY_BROKER_URL, default amqp://guest:guest@127.0.0.1:5672//) and Linux (CPU
 accounting reads /proc). Runs in its own database (bench_delegation) with a private queue, a
@@ -189,12 +189,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Celery worker concurrency")
     parser.add_argument("--rate", type=float, default=0, help="offered cases/s (0: flat out)")
     parser.add_argument("--group", type=int, default=100, help="relay batch size per recipient")
+    parser.add_argument("--linger", type=float, default=0.05, help="relay linger, seconds")
     parser.add_argument("--out", default="delegation.json", help="file name under var/bench/")
     args = parser.parse_args()
     os.environ.setdefault("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     os.environ["MESSAGES_QUEUE"] = queue
     os.environ["MESSAGES_RELAY_GROUP"] = str(args.group)
+    os.environ["MESSAGES_RELAY_LINGER"] = str(args.linger)
     fresh_database("bench_delegation")
 
     from django.core.management import call_command
@@ -319,6 +321,7 @@ def run(args, pids: dict[str, int]) -> dict:
         "worker_concurrency": args.workers,
         "offered_rate": args.rate or "flat out",
         "relay_group": args.group,
+        "relay_linger_s": args.linger,
         "total_s": round(total_s, 2),
         "cases_per_s": round(n / total_s, 1),
         "status_latency_1_hop_p50_s": round(statistics.median(one_hop), 3),

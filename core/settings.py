@@ -197,6 +197,8 @@ MESSAGES_QUEUE = os.environ.get("MESSAGES_QUEUE", "messages")
 #: Messages to one centre the relay hands over together (one broker message, one receiving
 #: transaction); see messaging/relay.py.
 MESSAGES_RELAY_GROUP = int(os.environ.get("MESSAGES_RELAY_GROUP", "100"))
+#: Seconds the relay waits after a partial pass so that messages under load leave in batches.
+MESSAGES_RELAY_LINGER = float(os.environ.get("MESSAGES_RELAY_LINGER", "0.05"))
 # Publisher confirms: a message counts as sent only once RabbitMQ has taken it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3

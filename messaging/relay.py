@@ -22,9 +22,12 @@ from messaging.transport import TransportError, default_transport
 
 log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 50
+PASS_LIMIT = 500  # messages per relay pass
 
 
-def relay_batch(transport=None, limit: int = 500, group: int | None = None) -> tuple[int, int]:
+def relay_batch(
+    transport=None, limit: int = PASS_LIMIT, group: int | None = None
+) -> tuple[int, int]:
     """Publish up to ``limit`` pending messages, oldest first. Returns (sent, failed).
 
     The messages of one pass are handed over in groups of up to ``group`` per recipient (one
@@ -95,11 +98,20 @@ def drain(transport=None, max_passes: int = 1000) -> int:
     return total
 
 
-def run_forever(transport=None, idle_timeout: float = 1.0, stop=None) -> None:
-    """Long-running relay: wakes on NOTIFY outbox (sent on commit), polls every second anyway."""
+def run_forever(
+    transport=None, idle_timeout: float = 1.0, stop=None, linger: float | None = None
+) -> None:
+    """Long-running relay: wakes on NOTIFY outbox (sent on commit), polls every second anyway.
+
+    After a pass that found fewer messages than a full pass, it lingers ``linger`` seconds
+    (``MESSAGES_RELAY_LINGER``) before the next one, so that under load messages leave in
+    batches (one broker message and one receiving transaction per recipient) rather than one by
+    one; an idle network pays at most that much extra latency per hop.
+    """
     import psycopg
 
     transport = transport or default_transport()
+    linger = settings.MESSAGES_RELAY_LINGER if linger is None else linger
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
@@ -109,14 +121,17 @@ def run_forever(transport=None, idle_timeout: float = 1.0, stop=None) -> None:
     try:
         while stop is None or not stop():
             try:
-                sent, failed = relay_batch(transport)
+                sent, failed = relay_batch(transport, limit=PASS_LIMIT)
             except Exception:  # database hiccup: log and keep going
                 log.exception("relay pass failed")
                 connection.close()
                 time.sleep(1)
                 continue
+            if sent >= PASS_LIMIT and not failed:
+                continue  # a full pass: more are waiting
             if sent and not failed:
-                continue  # more may be waiting
+                time.sleep(linger)  # let the next batch gather
+                continue
             if failed:
                 time.sleep(min(5.0, idle_timeout * 2))
             # Sleep until a commit notifies us, or the timeout passes.
