@@ -275,7 +275,9 @@ def run(args, pids: dict[str, int]) -> dict:
     while (done := decided.count()) < n:
         if done != progress:
             progress, progress_at = done, time.monotonic()
-        elif time.monotonic() - progress_at > 120 and all(not p.is_alive() for p in procs[: args.agents]):
+        elif time.monotonic() - progress_at > 120 and all(
+            not p.is_alive() for p in procs[: args.agents]
+        ):
             stop.set()
             raise SystemExit(f"stuck at {done} of {n} decided at the villages for 120 s")
         if time.monotonic() > deadline:
