@@ -262,3 +262,30 @@ def test_the_worker_keeps_its_database_connection_between_tasks(network, workers
         starts = [row[0] for row in cur.fetchall()]
     assert starts, "the worker holds no connection between tasks"
     assert all(start < after_first for start in starts), "the worker reconnected for later tasks"
+
+
+def test_a_bad_message_in_a_batch_does_not_hold_up_the_others(network, workers):
+    """The relay sends the township's messages as one batch; one of them cannot be applied (its
+    dictionary version does not exist). The worker rolls the batch back, applies the others one
+    by one, and retries only the bad one."""
+    worker = workers(concurrency=1)
+    good = [forward_one() for _ in range(3)]
+    template = OutboxMessage.objects.filter(kind=s.FORWARDED).first()
+    bad = OutboxMessage.objects.create(
+        id=uuid.uuid4(),
+        kind=template.kind,
+        sender=template.sender,
+        recipient=template.recipient,
+        stream=uuid.uuid4(),
+        seq=1,
+        payload={**template.payload, "tracking_no": "BAD-1", "item_version": 987654321},
+    )
+    assert OutboxMessage.objects.filter(published_at__isnull=True).count() == 4
+    assert relay.relay_batch(CeleryTransport()) == (4, 0)  # one batch to the township
+    wait_until(lambda: len(cases(TOWNSHIP)) == 3, message="the three good cases")
+    worker.wait_for_log("applying one by one", timeout=30)
+    worker.wait_for_log("Retry in", timeout=30)
+    assert sorted(c.tracking_no for c in cases(TOWNSHIP)) == sorted(good)
+    with s.in_centre(network[TOWNSHIP]):
+        assert not InboxMessage.objects.filter(message_id=bad.id).exists()
+        assert InboxMessage.objects.count() == 3
