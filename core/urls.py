@@ -11,5 +11,7 @@ urlpatterns = [
     path("health/", views.health, name="health"),
     path("admin/", admin.site.urls),
     path("graphql/", graphql_view("network"), name="graphql"),
+    # Clients often post to the path without the slash; a redirect would turn POST into GET.
+    path("graphql", graphql_view("network")),
     path("graphql/assets/<str:name>", graphiql_asset, name="graphiql-asset"),
 ]

@@ -9,5 +9,7 @@ urlpatterns = [
     path("", views.centre_index, name="centre-index"),
     path("health/", views.health, name="centre-health"),
     path("graphql/", graphql_view("centre"), name="graphql"),
+    # Clients often post to the path without the slash; a redirect would turn POST into GET.
+    path("graphql", graphql_view("centre")),
     path("graphql/assets/<str:name>", graphiql_asset, name="graphiql-asset"),
 ]

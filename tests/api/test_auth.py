@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -185,3 +186,13 @@ def test_revoke_all_tokens(people):
     user = people["agent"].user
     assert services.revoke_all_tokens(user) == 1
     assert services.revoke_all_tokens(get_user_model().objects.get(pk=user.pk)) == 0
+
+
+@pytest.mark.parametrize("centre", [None, VILLAGE])
+def test_the_endpoints_answer_without_the_trailing_slash(client, agent_user, centre):
+    path = f"/c/{centre}/graphql" if centre else "/graphql"
+    response = client.post(
+        path, data=json.dumps({"query": "{ __typename }"}), content_type="application/json"
+    )
+    assert response.status_code == 200, response.content[:300]
+    assert json.loads(response.content)["data"]["__typename"] in {"Query", "CentreQuery"}
