@@ -20,6 +20,7 @@ from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import override
 from django.views.decorators.csrf import csrf_exempt
 from graphene_django.views import GraphQLView
 
@@ -32,6 +33,7 @@ from graphql_api.errors import HTTP_STATUS, error_extensions
 from graphql_api.validation import complexity_limit_rule, depth_limit_rule
 
 log = logging.getLogger(__name__)
+INTERNAL_ERROR = _("服务器内部错误。")
 
 NETWORK, CENTRE = "network", "centre"
 
@@ -142,12 +144,11 @@ class ApiView(GraphQLView):
             # A bug, not a rule: log it, and do not show internals to the caller.
             log.error("GraphQL resolver failed", exc_info=original)
             if not settings.DEBUG:
-                formatted["message"] = "服务器内部错误。"
-            formatted["extensions"] = {
-                "code": "internal_error",
-                "field": None,
-                "messageEn": "Internal server error.",
-            }
+                with override("zh-hans"):
+                    formatted["message"] = str(INTERNAL_ERROR)
+            with override("en"):
+                english = str(INTERNAL_ERROR)
+            formatted["extensions"] = {"code": "internal_error", "field": None, "messageEn": english}
         return formatted
 
     def render_graphiql(self, request, **data):
