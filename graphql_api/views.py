@@ -148,7 +148,11 @@ class ApiView(GraphQLView):
                     formatted["message"] = str(INTERNAL_ERROR)
             with override("en"):
                 english = str(INTERNAL_ERROR)
-            formatted["extensions"] = {"code": "internal_error", "field": None, "messageEn": english}
+            formatted["extensions"] = {
+                "code": "internal_error",
+                "field": None,
+                "messageEn": english,
+            }
         return formatted
 
     def render_graphiql(self, request, **data):
