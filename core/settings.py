@@ -141,8 +141,10 @@ else:
 _db["ENGINE"] = "django_tenants.postgresql_backend"
 # Persistent connections: a Celery worker applying a message per task would otherwise open a
 # new PostgreSQL connection (a new backend process) for every message.
-_db.setdefault("CONN_MAX_AGE", int(os.environ.get("CONN_MAX_AGE", "300")))
-_db.setdefault("CONN_HEALTH_CHECKS", True)
+# Set, not defaulted: dj_database_url.parse() fills in CONN_MAX_AGE=0 and no health checks, which
+# made every request and every task open a new connection on the DATABASE_URL path.
+_db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300"))
+_db["CONN_HEALTH_CHECKS"] = True
 # Parallel test runs (several people or agents on one server) each name their own database.
 _db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or f"test_{_db['NAME']}"}
 DATABASES = {"default": _db}
