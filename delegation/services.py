@@ -222,14 +222,10 @@ def _peer(delegation_id: uuid.UUID | None) -> str:
     return peer
 
 
-def _lock_delegation(pk: uuid.UUID) -> Delegation:
-    return next(
-        iter(
-            Delegation.objects.raw(
-                "SELECT * FROM delegation_delegation WHERE id = %s FOR UPDATE", [pk]
-            )
-        )
-    )
+def _hop(delegation_id: uuid.UUID) -> Delegation:
+    """A reference to one of this centre's delegations, enough for ``_send`` (which locks the
+    row with its UPDATE): its id and its immutable peer, without reading the row again."""
+    return Delegation(id=delegation_id, peer_centre=_peer(delegation_id))
 
 
 @contextmanager
@@ -287,7 +283,9 @@ def _project(case: Case, centre: ServiceCentre) -> None:
 
 
 def _send(delegation: Delegation, kind: str, payload: dict, sender: ServiceCentre) -> None:
-    with connection.cursor() as cur:  # the UPDATE also locks the delegation until commit
+    """Number the next message of ``delegation`` and put it in the outbox. The UPDATE locks the
+    delegation until commit, so messages of one delegation are numbered in commit order."""
+    with connection.cursor() as cur:
         cur.execute(
             "UPDATE delegation_delegation SET sent_seq = sent_seq + 1 WHERE id = %s RETURNING sent_seq",
             [delegation.pk],
@@ -309,8 +307,7 @@ def _report_down(
     """Tell the lower centre (if the case came from one) the state this case now shows."""
     if case.received_from_id is None:
         return
-    # _send's UPDATE locks the delegation; its peer is immutable (cached).
-    delegation = Delegation(id=case.received_from_id, peer_centre=_peer(case.received_from_id))
+    delegation = _hop(case.received_from_id)
     payload = origin or {
         "centre": centre.division_code,
         "tier": centre.tier,
@@ -706,7 +703,7 @@ def _receive_supplement(centre, case: Case, actor: Actor, materials: list[str], 
 
 
 def _pass_supplement_up(centre, case: Case, actor: Actor, materials: list[str], note: str) -> Case:
-    delegation = _lock_delegation(case.forwarded_to_id)
+    delegation = _hop(case.forwarded_to_id)
     for material in case.materials:
         if material["name"] in materials:
             material["received"] = True
@@ -773,7 +770,7 @@ def withdraw_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, reason
         was_escalated = case.state == State.ESCALATED
         case = _apply(centre, case, "withdraw", actor, reason)
         if was_escalated:
-            delegation = _lock_delegation(case.forwarded_to_id)
+            delegation = _hop(case.forwarded_to_id)
             _send(delegation, WITHDRAWN, {"reason": reason, "by": actor.name}, centre)
         return case
 
@@ -788,7 +785,7 @@ def deliver_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, note: s
 
 def _deliver_upwards(case: Case, centre: ServiceCentre) -> None:
     if case.forwarded_to_id:
-        delegation = _lock_delegation(case.forwarded_to_id)
+        delegation = _hop(case.forwarded_to_id)
         _send(delegation, DELIVERED, {"at": timezone.now().isoformat()}, centre)
 
 
@@ -1024,7 +1021,7 @@ def apply_withdrawn(centre: ServiceCentre, delegation: Delegation, message: dict
         # No report down: the lower centre already withdrew.
         _apply(centre, case, "withdraw", system, p.get("reason", ""), report=False)
         if was_escalated:
-            up = _lock_delegation(case.forwarded_to_id)
+            up = _hop(case.forwarded_to_id)
             _send(up, WITHDRAWN, p, centre)
     else:
         _record(case, "withdraw_too_late", case.state, system, p.get("reason", ""))
