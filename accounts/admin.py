@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 
 from . import services
-from .models import ApiToken, Membership
+from .models import ApiToken, LoginFailure, Membership
 
 
 @admin.register(Membership)
@@ -64,3 +64,19 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke_selected(self, request, queryset):
         for token in queryset:
             services.logout(token)
+
+
+@admin.register(LoginFailure)
+class LoginFailureAdmin(admin.ModelAdmin):
+    """Failed logins within the throttle window. Deleting a username's rows lifts its lock
+    (e.g. after a call from the agent who mistyped)."""
+
+    list_display = ["username", "address", "at"]
+    search_fields = ["username", "address"]
+    readonly_fields = ["username", "address", "at"]
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

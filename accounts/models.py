@@ -143,3 +143,20 @@ class ApiToken(models.Model):
 
     def is_expired(self, now=None) -> bool:
         return self.expires_at <= (now or timezone.now())
+
+
+class LoginFailure(models.Model):
+    """A failed password login, kept for the throttle window (``accounts.services.login``)."""
+
+    #: The username as typed, case-folded (an unknown name is throttled like a known one).
+    username = models.CharField(_("用户名"), max_length=150)
+    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("登录失败记录")
+        verbose_name_plural = _("登录失败记录")
+        indexes = [
+            models.Index(fields=["username", "at"], name="login_failure_user_idx"),
+            models.Index(fields=["at"], name="login_failure_at_idx"),
+        ]

@@ -90,10 +90,17 @@ class Login(BaseMutation):
 
     token = graphene.String()
     expires_at = graphene.DateTime()
+    atomic = False  # the throttle's count of failures must outlive the failed login
 
     @classmethod
     def perform_mutation(cls, info, auth, username, password, label=""):
-        issued = services.login(username, password, centre=api(info).centre, label=label or "")
+        issued = services.login(
+            username,
+            password,
+            centre=api(info).centre,
+            label=label or "",
+            address=info.context.META.get("REMOTE_ADDR") or None,
+        )
         return {"token": issued.token, "expires_at": issued.record.expires_at}
 
 

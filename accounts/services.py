@@ -7,6 +7,8 @@ endpoint): a login at one centre gives nothing at another. Each failure has a st
 
 * ``invalid_credentials`` wrong username or password (which one is not said);
 * ``not_member`` the user holds no role that works at this centre;
+* ``too_many_attempts`` too many failed logins for this username lately (from this address, or
+  from anywhere): refused, even with the right password, until the window has passed;
 * ``token_invalid`` malformed or unknown token, or the user was deactivated;
 * ``token_expired`` / ``token_revoked``.
 """
@@ -26,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import ROLE_TIERS, ApiToken, MemberRole, Membership
+from accounts.models import ROLE_TIERS, ApiToken, LoginFailure, MemberRole, Membership
 from accounts.permissions import DESK_ROLES, NETWORK_ROLES
 from core.errors import DomainError, PermissionDenied
 from tenants.divisions import Tier
@@ -42,6 +44,10 @@ class AuthenticationFailed(DomainError):
     """Who is calling could not be established (HTTP 401 at the API)."""
 
     code = "unauthenticated"
+
+
+class TooManyAttempts(AuthenticationFailed):
+    code = "too_many_attempts"
 
 
 @dataclass(frozen=True)
@@ -138,32 +144,66 @@ def end_membership(membership: Membership) -> Membership:
 # --- login, tokens, logout -----------------------------------------------------------------------
 
 
-@transaction.atomic
 def login(
-    username: str, password: str, *, centre: ServiceCentre | None, label: str = ""
+    username: str,
+    password: str,
+    *,
+    centre: ServiceCentre | None,
+    label: str = "",
+    address: str | None = None,
 ) -> IssuedToken:
     """Check the password and issue a token valid at ``centre`` (None: the network endpoint).
 
     At a centre the user must hold a desk role there (agent, staff or head); on the network
     endpoint any active membership will do (what each query allows is checked per query).
+
+    Failed passwords are counted per username, from ``address`` (the caller's IP) and in all,
+    over ``LOGIN_FAILURE_WINDOW_MINUTES``; past the limits every login for that username is
+    refused (``too_many_attempts``) until the window has passed. A failure is written in its
+    own statement before the error is raised, so call this outside a transaction (the API's
+    Login mutation does) or the rollback takes the count with it.
     """
-    user = authenticate(username=(username or "").strip(), password=password or "")
+    name = (username or "").strip()
+    key = name.casefold()[:150]
+    _check_throttle(key, address)
+    user = authenticate(username=name, password=password or "")
     if user is None:  # unknown user, wrong password or deactivated: one answer for all
+        LoginFailure.objects.create(username=key, address=address or None)
         raise AuthenticationFailed(
             _("用户名或密码错误。"), code="invalid_credentials", field="password"
         )
-    roles = DESK_ROLES if centre is not None else DESK_ROLES | NETWORK_ROLES
-    memberships = Membership.objects.filter(user=user, is_active=True, role__in=roles)
-    if centre is not None:
-        memberships = memberships.filter(centre=centre)
-    if not memberships.exists():
-        raise PermissionDenied(
-            _("该账号在本中心没有任职，不能登录。")
-            if centre is not None
-            else _("该账号没有任何有效任职，不能登录。"),
-            code="not_member",
+    with transaction.atomic():
+        roles = DESK_ROLES if centre is not None else DESK_ROLES | NETWORK_ROLES
+        memberships = Membership.objects.filter(user=user, is_active=True, role__in=roles)
+        if centre is not None:
+            memberships = memberships.filter(centre=centre)
+        if not memberships.exists():
+            raise PermissionDenied(
+                _("该账号在本中心没有任职，不能登录。")
+                if centre is not None
+                else _("该账号没有任何有效任职，不能登录。"),
+                code="not_member",
+            )
+        LoginFailure.objects.filter(username=key).delete()  # the right password clears the count
+        return issue_token(user, centre=centre, label=label)
+
+
+def _check_throttle(key: str, address: str | None) -> None:
+    window = dt.timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
+    since = timezone.now() - window
+    LoginFailure.objects.filter(at__lt=since).delete()  # expired: nothing to keep
+    recent = LoginFailure.objects.filter(username=key, at__gte=since)
+    too_many = recent.count() >= settings.LOGIN_FAILURES_PER_USERNAME or (
+        address is not None
+        and recent.filter(address=address).count() >= settings.LOGIN_FAILURES_PER_ADDRESS
+    )
+    if too_many:
+        raise TooManyAttempts(
+            _("登录失败次数过多，请 %(minutes)d 分钟后再试。"),
+            code="too_many_attempts",
+            field="password",
+            params={"minutes": settings.LOGIN_FAILURE_WINDOW_MINUTES},
         )
-    return issue_token(user, centre=centre, label=label)
 
 
 def issue_token(user, *, centre: ServiceCentre | None, label: str = "") -> IssuedToken:

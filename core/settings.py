@@ -190,6 +190,12 @@ if env_bool("HTTPS"):
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Login throttling (accounts.services.login) -------------------------------------------------
+#: Failed password logins allowed per username within the window, from one address and in all.
+LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "5"))
+LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "20"))
+LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+
 # --- Messaging ----------------------------------------------------------------------------
 # Production and CI: RabbitMQ. The embedded default has no broker: see docs/architecture.md
 # ("Messaging without a broker") for the fallback.

@@ -23,6 +23,7 @@ HTTP_STATUS = {
     "token_invalid": 401,
     "token_expired": 401,
     "token_revoked": 401,
+    "too_many_attempts": 429,
     "not_member": 403,
     "wrong_centre": 403,
     "wrong_endpoint": 403,

@@ -27,6 +27,10 @@ class BaseMutation(graphene.Mutation):
         description="What went wrong; empty on success. On error nothing was changed.",
     )
 
+    #: Run the service in a savepoint rolled back on error. A service that must keep something
+    #: of a failure (the login throttle's count) manages its own transactions: set False.
+    atomic = True
+
     @classmethod
     def authorize(cls, info):
         """Raise if the caller may not call this mutation at all; return what perform needs."""
@@ -40,7 +44,10 @@ class BaseMutation(graphene.Mutation):
     def mutate(cls, root, info, **data):
         auth = cls.authorize(info)
         try:
-            with transaction.atomic():
+            if cls.atomic:
+                with transaction.atomic():
+                    fields = cls.perform_mutation(info, auth, **data)
+            else:
                 fields = cls.perform_mutation(info, auth, **data)
         except DomainError as exc:
             return cls(errors=[ApiError.from_domain(exc)])

@@ -196,3 +196,63 @@ def test_the_endpoints_answer_without_the_trailing_slash(client, agent_user, cen
     )
     assert response.status_code == 200, response.content[:300]
     assert json.loads(response.content)["data"]["__typename"] in {"Query", "CentreQuery"}
+
+
+# --- throttling failed logins ---------------------------------------------------------------------
+
+
+def attempt(client, password, address="10.0.0.1", username="wang"):
+    response = client.post(
+        f"/c/{VILLAGE}/graphql/",
+        data=json.dumps(
+            {"query": LOGIN, "variables": {"username": username, "password": password}}
+        ),
+        content_type="application/json",
+        REMOTE_ADDR=address,
+    )
+    return json.loads(response.content)["data"]["login"]
+
+
+def codes(payload) -> list[str]:
+    return [e["code"] for e in payload["errors"]]
+
+
+def test_too_many_failed_logins_lock_the_username_from_that_address(client, agent_user, settings):
+    from accounts.models import LoginFailure
+
+    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    for _ in range(3):
+        assert codes(attempt(client, "wrong")) == ["invalid_credentials"]
+    refused = attempt(client, PASSWORD)  # even the right password, from there
+    assert codes(refused) == ["too_many_attempts"]
+    assert refused["token"] is None
+    assert refused["errors"][0]["messageEn"].startswith("Too many failed logins")
+    assert codes(attempt(client, "WANG-case-folded", username="WANG")) == ["too_many_attempts"]
+    elsewhere = attempt(client, PASSWORD, address="10.0.0.2")  # the agent at another desk
+    assert codes(elsewhere) == [] and elsewhere["token"]
+    assert not LoginFailure.objects.filter(username="wang").exists()  # success cleared the count
+
+
+def test_the_lock_lifts_when_the_window_has_passed(client, agent_user, settings):
+    from accounts.models import LoginFailure
+
+    settings.LOGIN_FAILURES_PER_ADDRESS = 2
+    for _ in range(2):
+        attempt(client, "wrong")
+    assert codes(attempt(client, PASSWORD)) == ["too_many_attempts"]
+    LoginFailure.objects.update(at=timezone.now() - dt.timedelta(minutes=16))
+    assert codes(attempt(client, PASSWORD)) == []
+    assert not LoginFailure.objects.exists()  # expired rows are removed
+
+
+def test_failures_from_many_addresses_count_against_the_username(client, agent_user, settings):
+    settings.LOGIN_FAILURES_PER_USERNAME = 4
+    for n in range(4):
+        attempt(client, "wrong", address=f"10.0.1.{n}")
+    assert codes(attempt(client, PASSWORD, address="10.0.2.1")) == ["too_many_attempts"]
+    # Unknown usernames are counted the same way (no hint that a name exists).
+    for n in range(4):
+        assert codes(attempt(client, "x", username="nobody", address=f"10.0.3.{n}")) == [
+            "invalid_credentials"
+        ]
+    assert codes(attempt(client, "x", username="nobody")) == ["too_many_attempts"]
