@@ -565,6 +565,19 @@ class WithdrawCase(CaseMutation):
         return s.withdraw_case(centre, actor, tracking_no, reason=reason)
 
 
+class RateCase(CaseMutation):
+    """好差评: record the rating the applicant gave a finished case (1 very poor … 5 very good).
+    Entered by the agent or window staff of this centre; counted here in the assessment."""
+
+    class Arguments:
+        tracking_no = graphene.String(required=True)
+        rating = graphene.Int(required=True, description="1 非常不满意 … 5 非常满意")
+
+    @classmethod
+    def act(cls, centre, actor, tracking_no, rating):
+        return s.rate_case(centre, tracking_no, rating=rating, recorded_by=actor)
+
+
 class CentreMutation(graphene.ObjectType):
     log_request = LogRequest.Field()
     forward_case = ForwardCase.Field()
@@ -578,3 +591,4 @@ class CentreMutation(graphene.ObjectType):
     escalate_case = EscalateCase.Field()
     deliver_case = DeliverCase.Field()
     withdraw_case = WithdrawCase.Field()
+    rate_case = RateCase.Field()

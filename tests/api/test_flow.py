@@ -52,6 +52,7 @@ MAIN_FLOW = {
     ("agent", "AgentCase"),
     ("agent", "AgentReceiveSupplement"),
     ("agent", "AgentDeliver"),
+    ("agent", "AgentRecordRating"),
     ("agent", "AgentLogout"),
     ("staff", "StaffLogin"),
     ("staff", "Worklist"),
@@ -201,6 +202,18 @@ def test_village_to_county_and_back_through_graphql_alone(api, demo_users):
         centre=VILLAGE, token=agent,
     ).ok("deliverCase")  # fmt: skip
     assert delivered["case"]["state"] == "DELIVERED"
+    out_of_range = api.op(
+        "agent", "AgentRecordRating", {"trackingNo": no, "rating": 6}, centre=VILLAGE, token=agent
+    ).payload("rateCase")
+    assert [e["code"] for e in out_of_range["errors"]] == ["invalid_rating"]
+    rated = api.op(
+        "agent", "AgentRecordRating", {"trackingNo": no, "rating": 5}, centre=VILLAGE, token=agent
+    ).ok("rateCase")
+    assert rated["case"]["rating"] == 5
+    again = api.op(
+        "agent", "AgentRecordRating", {"trackingNo": no, "rating": 1}, centre=VILLAGE, token=agent
+    ).payload("rateCase")
+    assert [e["code"] for e in again["errors"]] == ["already_rated"]
     drain()
 
     for code, token in ((TOWNSHIP, town), (COUNTY, county)):
