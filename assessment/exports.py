@@ -1,4 +1,5 @@
-"""Exports of a stored run: an XLSX workbook with Chinese headers and a PNG chart.
+"""Exports of a stored run: an XLSX workbook and a PNG chart, in the active language (Chinese
+by default; English when the request or ``LANGUAGE_CODE`` asks for it).
 
 The workbook has a summary sheet (汇总: the run, coverage per tier, 六有, the subtree's totals and
 the ranking of the units one level down) and one sheet per tier (市级, 县级, 乡镇, 村级) with each
@@ -18,6 +19,8 @@ import io
 from functools import lru_cache
 from pathlib import Path
 
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -32,54 +35,59 @@ HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
 BOLD = Font(bold=True)
 
 TIER_SHEETS = [
-    (Tier.CITY, "市级"),
-    (Tier.COUNTY, "县级"),
-    (Tier.TOWNSHIP, "乡镇"),
-    (Tier.VILLAGE, "村级"),
+    (Tier.CITY, _("市级")),
+    (Tier.COUNTY, _("县级")),
+    (Tier.TOWNSHIP, _("乡镇")),
+    (Tier.VILLAGE, _("村级")),
 ]
-TIER_LABELS = {Tier.CITY: "市级", Tier.COUNTY: "县级", Tier.TOWNSHIP: "乡镇", Tier.VILLAGE: "村级"}
+TIER_LABELS = {
+    Tier.CITY: _("市级"),
+    Tier.COUNTY: _("县级"),
+    Tier.TOWNSHIP: _("乡镇"),
+    Tier.VILLAGE: _("村级"),
+}
 SIX_LABELS = {
-    "has_premises": "有场所",
-    "has_signage": "有标识",
-    "has_staff": "有固定值守人员",
-    "has_phone": "有公开电话",
-    "has_register": "有服务台账",
-    "has_procedures": "有公开办事指南",
+    "has_premises": _("有场所"),
+    "has_signage": _("有标识"),
+    "has_staff": _("有固定值守人员"),
+    "has_phone": _("有公开电话"),
+    "has_register": _("有服务台账"),
+    "has_procedures": _("有公开办事指南"),
 }
 
 #: (indicator key, header, number format or None) for every centre row.
 CASE_COLUMNS = [
-    ("received", "收件数", None),
-    ("accepted", "受理数", None),
-    ("refused", "不予受理数", None),
-    ("completed", "办结数", None),
-    ("immediate_ratio", "即办件比例", PERCENT),
-    ("on_time_rate", "按期办结率", PERCENT),
-    ("early_rate", "提前办结率", PERCENT),
-    ("overdue_completed", "超期办结数", None),
-    ("overdue_open", "超期未办结数", None),
-    ("overdue", "超期件数", None),
-    ("saved_vs_legal", "较法定时限节约工作日", None),
-    ("saved_vs_promised", "较承诺时限节约工作日", None),
-    ("rated", "评价数", None),
-    ("satisfaction_rate", "满意率", PERCENT),
-    ("forwarded", "代办转报数", None),
-    ("escalated", "上报数", None),
-    ("turnaround_days", "平均停留工作日", DECIMAL),
-    ("stuck_chains", "滞留件数", None),
-    ("open_cases", "期末在办件", None),
+    ("received", _("收件数"), None),
+    ("accepted", _("受理数"), None),
+    ("refused", _("不予受理数"), None),
+    ("completed", _("办结数"), None),
+    ("immediate_ratio", _("即办件比例"), PERCENT),
+    ("on_time_rate", _("按期办结率"), PERCENT),
+    ("early_rate", _("提前办结率"), PERCENT),
+    ("overdue_completed", _("超期办结数"), None),
+    ("overdue_open", _("超期未办结数"), None),
+    ("overdue", _("超期件数"), None),
+    ("saved_vs_legal", _("较法定时限节约工作日"), None),
+    ("saved_vs_promised", _("较承诺时限节约工作日"), None),
+    ("rated", _("评价数"), None),
+    ("satisfaction_rate", _("满意率"), PERCENT),
+    ("forwarded", _("代办转报数"), None),
+    ("escalated", _("上报数"), None),
+    ("turnaround_days", _("平均停留工作日"), DECIMAL),
+    ("stuck_chains", _("滞留件数"), None),
+    ("open_cases", _("期末在办件"), None),
 ]
 SCORE_COLUMNS = [
-    ("base_score", "基础分", DECIMAL),
-    ("bonus", "加分", DECIMAL),
-    ("penalty", "扣分", DECIMAL),
-    ("score", "得分", DECIMAL),
+    ("base_score", _("基础分"), DECIMAL),
+    ("bonus", _("加分"), DECIMAL),
+    ("penalty", _("扣分"), DECIMAL),
+    ("score", _("得分"), DECIMAL),
 ]
 SUBTREE_COLUMNS = [
-    ("coverage_rate", "辖区覆盖率", PERCENT),
-    ("on_time_rate", "辖区按期办结率", PERCENT),
-    ("six_all_rate", "辖区六有达标率", PERCENT),
-    ("idle_centres", "辖区无办件中心数", None),
+    ("coverage_rate", _("辖区覆盖率"), PERCENT),
+    ("on_time_rate", _("辖区按期办结率"), PERCENT),
+    ("six_all_rate", _("辖区六有达标率"), PERCENT),
+    ("idle_centres", _("辖区无办件中心数"), None),
 ]
 
 
@@ -92,70 +100,98 @@ def workbook(run: AssessmentRun) -> bytes:
     for tier, title in TIER_SHEETS:
         rows = [r for r in centres if r.tier == tier]
         if rows:
-            _tier_sheet(book.create_sheet(title), tier, rows, subtrees)
+            _tier_sheet(book.create_sheet(str(title)), tier, rows, subtrees)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
 
 
 def _summary_sheet(sheet, run: AssessmentRun, subtrees: dict) -> None:
-    sheet.title = "汇总"
+    sheet.title = gettext("汇总")
     root = subtrees[run.subtree_code]
     ind = root.indicators
-    sheet.append(["政务服务体系覆盖考核汇总"])
+    sheet.append([gettext("政务服务体系覆盖考核汇总")])
     sheet["A1"].font = Font(bold=True, size=14)
     for label, value in [
-        ("考核范围", f"{root.name}（{run.subtree_code}）"),
-        ("考核期", f"{run.period_start:%Y-%m-%d} 至 {run.period_end:%Y-%m-%d}"),
-        ("未办结统计时点", _local(run.as_of)),
-        ("考核方案", f"{run.scheme.name} 第 {run.scheme.version} 版"),
-        ("执行人", run.created_by),
-        ("执行时间", _local(run.created_at)),
-        ("批次编号", run.pk),
-        ("总得分", root.score),
+        (
+            gettext("考核范围"),
+            gettext("%(name)s（%(code)s）") % {"name": root.name, "code": run.subtree_code},
+        ),
+        (
+            gettext("考核期"),
+            gettext("%(start)s 至 %(end)s")
+            % {"start": f"{run.period_start:%Y-%m-%d}", "end": f"{run.period_end:%Y-%m-%d}"},
+        ),
+        (gettext("未办结统计时点"), _local(run.as_of)),
+        (
+            gettext("考核方案"),
+            gettext("%(name)s 第 %(version)s 版")
+            % {"name": run.scheme.name, "version": run.scheme.version},
+        ),
+        (gettext("执行人"), run.created_by),
+        (gettext("执行时间"), _local(run.created_at)),
+        (gettext("批次编号"), run.pk),
+        (gettext("总得分"), root.score),
     ]:
         sheet.append([label, value])
     sheet.append([])
-    _header(sheet, ["覆盖率", "单位数", "有运行网点数", "覆盖率"])
+    _header(
+        sheet, [gettext("覆盖率"), gettext("单位数"), gettext("有运行网点数"), gettext("覆盖率")]
+    )
     for tier in (Tier.COUNTY, Tier.TOWNSHIP, Tier.VILLAGE):
         units = ind[f"units_{tier}"]
         if units:
             sheet.append(
                 [
-                    TIER_LABELS[tier],
+                    str(TIER_LABELS[tier]),
                     units,
                     ind[f"covered_{tier}"],
                     ind[f"coverage_{tier}_rate"],
                 ]
             )
             sheet.cell(sheet.max_row, 4).number_format = PERCENT
-    sheet.append(["合计", ind["units"], ind["covered"], ind["coverage_rate"]])
+    sheet.append([gettext("合计"), ind["units"], ind["covered"], ind["coverage_rate"]])
     sheet.cell(sheet.max_row, 4).number_format = PERCENT
     sheet.append([])
-    _header(sheet, ["六有（村级网点）", "具备数", "运行网点数", "比例"])
+    _header(
+        sheet,
+        [gettext("六有（村级网点）"), gettext("具备数"), gettext("运行网点数"), gettext("比例")],
+    )
     for name in SIX:
         points = ind["village_points"]
         sheet.append(
-            [SIX_LABELS[name], ind[f"six_{name}"], points, _ratio(ind[f"six_{name}"], points)]
+            [str(SIX_LABELS[name]), ind[f"six_{name}"], points, _ratio(ind[f"six_{name}"], points)]
         )
         sheet.cell(sheet.max_row, 4).number_format = PERCENT
-    sheet.append(["六有齐全", ind["six_all"], ind["village_points"], ind["six_all_rate"]])
+    sheet.append([gettext("六有齐全"), ind["six_all"], ind["village_points"], ind["six_all_rate"]])
     sheet.cell(sheet.max_row, 4).number_format = PERCENT
     sheet.append([])
-    _header(sheet, ["办件指标", "数值"])
+    _header(sheet, [gettext("办件指标"), gettext("数值")])
     for key, label, fmt in CASE_COLUMNS:
-        sheet.append([label, ind[key]])
+        sheet.append([str(label), ind[key]])
         if fmt:
             sheet.cell(sheet.max_row, 2).number_format = fmt
     for tier in (Tier.VILLAGE, Tier.TOWNSHIP, Tier.COUNTY, Tier.CITY):
-        sheet.append([f"平均停留工作日（{TIER_LABELS[tier]}）", ind[f"turnaround_{tier}"]])
+        label = gettext("平均停留工作日（%(tier)s）") % {"tier": TIER_LABELS[tier]}
+        sheet.append([label, ind[f"turnaround_{tier}"]])
         sheet.cell(sheet.max_row, 2).number_format = DECIMAL
-    sheet.append(["无办件中心数", ind["idle_centres"]])
-    sheet.append(["期内曾暂停中心数", ind["suspended_in_period"]])
+    sheet.append([gettext("无办件中心数"), ind["idle_centres"]])
+    sheet.append([gettext("期内曾暂停中心数"), ind["suspended_in_period"]])
     below = _units_below(run, subtrees)
     if below:
         sheet.append([])
-        _header(sheet, ["排名", "行政区划代码", "名称", "覆盖率", "按期办结率", "满意率", "得分"])
+        _header(
+            sheet,
+            [
+                gettext("排名"),
+                gettext("行政区划代码"),
+                gettext("名称"),
+                gettext("覆盖率"),
+                gettext("按期办结率"),
+                gettext("满意率"),
+                gettext("得分"),
+            ],
+        )
         for unit in sorted(below, key=lambda u: (u.rank, u.code)):
             sheet.append(
                 [
@@ -176,24 +212,24 @@ def _summary_sheet(sheet, run: AssessmentRun, subtrees: dict) -> None:
 def _tier_sheet(sheet, tier: str, rows: list, subtrees: dict) -> None:
     # (source, key, header, number format): where each column's value comes from.
     columns = [
-        ("result", "rank", "排名", None),
-        ("result", "code", "行政区划代码", None),
-        ("result", "name", "名称", None),
-        ("result", "parent_code", "上级代码", None),
-        ("status", "active_at_end", "期末状态", None),
-        ("centre", "active_share", "期内运行时间占比", PERCENT),
+        ("result", "rank", gettext("排名"), None),
+        ("result", "code", gettext("行政区划代码"), None),
+        ("result", "name", gettext("名称"), None),
+        ("result", "parent_code", gettext("上级代码"), None),
+        ("status", "active_at_end", gettext("期末状态"), None),
+        ("centre", "active_share", gettext("期内运行时间占比"), PERCENT),
         *(("centre", key, header, fmt) for key, header, fmt in CASE_COLUMNS),
-        ("idle", "idle_centres", "无办件", None),
+        ("idle", "idle_centres", gettext("无办件"), None),
     ]
     if tier == Tier.VILLAGE:
         columns += [("six", f"six_{name}", SIX_LABELS[name], None) for name in SIX]
-        columns += [("six", "six_all", "六有齐全", None)]
+        columns += [("six", "six_all", gettext("六有齐全"), None)]
     columns += [("result", key, header, fmt) for key, header, fmt in SCORE_COLUMNS]
     if tier in (Tier.COUNTY, Tier.TOWNSHIP):
         columns += [("subtree", key, header, fmt) for key, header, fmt in SUBTREE_COLUMNS]
         columns += [
-            ("subtree_result", "score", "辖区得分", DECIMAL),
-            ("subtree_result", "rank", "辖区排名", None),
+            ("subtree_result", "score", gettext("辖区得分"), DECIMAL),
+            ("subtree_result", "rank", gettext("辖区排名"), None),
         ]
     _header(sheet, [header for _source, _key, header, _fmt in columns])
     for result in rows:
@@ -204,11 +240,13 @@ def _tier_sheet(sheet, tier: str, rows: list, subtrees: dict) -> None:
             if source == "result":
                 value = getattr(result, key)
             elif source == "status":
-                value = "运行" if ind[key] else "暂停"
+                value = gettext("运行") if ind[key] else gettext("暂停")
             elif source == "idle":
-                value = "是" if ind[key] else ""
+                value = gettext("是") if ind[key] else ""
             elif source == "six":
-                value = ("有" if ind[key] else "无") if ind["village_points"] else "—"
+                value = (
+                    (gettext("有") if ind[key] else gettext("无")) if ind["village_points"] else "—"
+                )
             elif source == "subtree":
                 value = subtree.indicators[key] if subtree else None
             elif source == "subtree_result":
@@ -224,8 +262,8 @@ def _tier_sheet(sheet, tier: str, rows: list, subtrees: dict) -> None:
     _widths(sheet, [6, 15, 24, 15] + [11] * (len(columns) - 4))
 
 
-def _header(sheet, labels: list[str]) -> None:
-    sheet.append(labels)
+def _header(sheet, labels: list) -> None:
+    sheet.append([str(label) for label in labels])
     for column in range(1, len(labels) + 1):
         cell = sheet.cell(sheet.max_row, column)
         cell.font = BOLD
@@ -291,7 +329,9 @@ def chart(run: AssessmentRun) -> bytes:
 
     subtrees = {r.code: r for r in run.results.filter(scope=Scope.SUBTREE)}
     units = sorted(_units_below(run, subtrees), key=lambda u: u.code)
-    font_path = cjk_font()
+    # Chinese labels need a CJK font; English ones (or no such font) use the default font.
+    chinese = not (get_language() or "zh-hans").startswith("en")
+    font_path = cjk_font() if chinese else None
     props = None
     if font_path:
         font_manager.fontManager.addfont(str(font_path))
@@ -305,8 +345,8 @@ def chart(run: AssessmentRun) -> bytes:
     positions = list(range(len(units)))
     width = 0.38
     for offset, values, colour, label in (
-        (-width / 2, coverage, "#4472C4", "覆盖率" if props else "coverage"),
-        (width / 2, on_time, "#ED7D31", "按期办结率" if props else "on-time rate"),
+        (-width / 2, coverage, "#4472C4", gettext("覆盖率") if props else "coverage"),
+        (width / 2, on_time, "#ED7D31", gettext("按期办结率") if props else "on-time rate"),
     ):
         xs = [p + offset for p in positions]
         bars = ax.bar(xs, [100 * (v or 0) for v in values], width, color=colour, label=label)
@@ -320,7 +360,10 @@ def chart(run: AssessmentRun) -> bytes:
     root = subtrees[run.subtree_code]
     period = f"{run.period_start:%Y-%m-%d} – {run.period_end:%Y-%m-%d}"
     if props:
-        title = f"{root.name} 覆盖率与按期办结率（{period}）"
+        title = gettext("%(name)s 覆盖率与按期办结率（%(period)s）") % {
+            "name": root.name,
+            "period": period,
+        }
     else:
         title = f"{root.code}: coverage and on-time rate ({period})"
     ax.set_title(title, fontproperties=props)

@@ -170,8 +170,14 @@ GRAPHQL_MAX_COMPLEXITY = int(os.environ.get("GRAPHQL_MAX_COMPLEXITY", "5000"))
 GRAPHENE = {"SCHEMA": "core.schema.network_schema", "RELAY_CONNECTION_MAX_LIMIT": 100}
 
 # --- Language and time --------------------------------------------------------------------
-LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("简体中文")), ("en", _("English"))]
+#: The default language: of the API when a request names none (Accept-Language), and of what
+#: management commands print and write (``LANGUAGE_CODE=en manage.py run_assessment …``).
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "zh-hans")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"LANGUAGE_CODE={LANGUAGE_CODE!r}: choose one of {', '.join(dict(LANGUAGES))}"
+    )
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

@@ -154,6 +154,17 @@ class YearSummary:
 # --- The package, per year, cached for the process ------------------------------------------
 
 _CHINESE_NAMES = {holiday.value: holiday.chinese for holiday in Holiday}
+_ENGLISH_NAMES = {holiday.chinese: holiday.value for holiday in Holiday}
+
+
+def holiday_label(name: str) -> str:
+    """A holiday's name (Chinese, as ``DayInfo.name`` has it) in the active language: the
+    package's own English name when English is active."""
+    from django.utils.translation import get_language
+
+    if name and (get_language() or "").startswith("en"):
+        return _ENGLISH_NAMES.get(name, name)
+    return name
 
 
 @lru_cache(maxsize=1)

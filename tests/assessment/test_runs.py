@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import io
+import re
 from unittest import mock
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import translation
 from openpyxl import load_workbook
 
 from assessment import services
@@ -16,6 +19,7 @@ from core.errors import DomainError, PermissionDenied, ValidationFailed
 from core.roles import Actor, Role
 from tests.assessment.scenario import T, log
 
+HAN = re.compile(r"[\u3400-\u9fff]")
 MAY = {"period_start": "2026-05-01", "period_end": "2026-05-31", "subtree_code": "420500"}
 
 
@@ -236,6 +240,32 @@ def test_exports(may_module, assessor):
     assert exc.value.code == "invalid_format"
 
 
+def test_exports_follow_the_active_language(may_module, assessor):
+    """Chinese by default (above); in English when the caller's language is English."""
+    run = services.run_assessment(assessor, **MAY)
+    with translation.override("en"):
+        export = services.export_run(assessor, run.pk, services.XLSX)
+        chart = services.export_run(assessor, run.pk, services.PNG)
+    book = load_workbook(io.BytesIO(export.content))
+    assert book.sheetnames == ["Summary", "City", "County", "Township", "Village"]
+    headers = [c.value for c in book["Village"][1]]
+    for header in ("Administrative division code", "Name", "Cases received", "On-time rate",
+                   "Publishes service guides", "All six essentials", "Score"):  # fmt: skip
+        assert header in headers
+    summary = [[c.value for c in row][:4] for row in book["Summary"].iter_rows()]
+    assert ["Village", 12, 10, pytest.approx(10 / 12)] in summary
+    assert ["All six essentials", 8, 10, 0.8] in summary
+    cells = {
+        c.value for sheet in book for row in sheet.iter_rows() for c in row
+        if isinstance(c.value, str)
+    }  # fmt: skip
+    # Only names (of centres, the scheme, the assessor) are left in Chinese: they are data.
+    names = {r.name for r in run.results.all()} | {run.scheme.name, run.created_by}
+    chinese = {v for v in cells if HAN.search(v) and not any(n in v for n in names)}
+    assert not chinese, chinese
+    assert chart.content.startswith(b"\x89PNG")
+
+
 def test_the_command_runs_stores_exports_and_compares(may_module, tmp_path):
     out = io.StringIO()
     call_command(
@@ -285,3 +315,18 @@ def test_the_command_reports_domain_errors(may_module):
             "run_assessment", "--period", "2026-05-31:2026-05-01", "--subtree", "420500",
             stdout=io.StringIO(),
         )  # fmt: skip
+
+
+def test_the_command_speaks_the_active_language(may_module):
+    out = io.StringIO()
+    with translation.override("en"):
+        call_command("run_assessment", "--period", "2026-05-01:2026-05-31", "--subtree", "420500",
+                     stdout=out)  # fmt: skip
+        with pytest.raises(CommandError, match="--period must be START:END"):
+            call_command("run_assessment", "--period", "2026-05", "--subtree", "420500")
+    text = out.getvalue()
+    run = AssessmentRun.objects.latest("id")
+    assert f"Assessment run #{run.pk}:" in text and "total score" in text
+    for name in {r.name for r in run.results.all()} | {run.scheme.name}:  # data, not messages
+        text = text.replace(name, "")
+    assert not HAN.search(text), text

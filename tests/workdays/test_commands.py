@@ -121,3 +121,18 @@ def test_calendar_check_csv_round_trips_through_calendar_year(tmp_path):
     summary = year_summary(2025)
     assert (summary.source, summary.working_days) == ("published", 248)
     assert summary.differs_from_package == ()
+
+
+def test_the_commands_speak_the_active_language():
+    """Chinese by default (above), English when that is the active language
+    (``LANGUAGE_CODE=en`` for the whole process, or a caller's override)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        check = _run("calendar_check", "2025")
+        day = _run("calendar_day", "2025-10-01")
+        with pytest.raises(CommandError, match="Invalid date “2025-02-30”"):
+            _run("calendar_day", "2025-02-30", "--holiday", "--note", "x")
+    assert "2025: 248 working days" in check
+    assert "Source: official schedule (chinesecalendar package)" in check
+    assert day == "2025-10-01 Rest day (official schedule): National Day\n"

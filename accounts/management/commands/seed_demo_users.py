@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_users
 from core.commands import domain_errors_as_command_errors
@@ -26,14 +27,16 @@ class Command(BaseCommand):
     def handle(self, *args, password: str, force: bool, verbosity: int, **options):
         if not (settings.DEBUG or getattr(settings, "EMBEDDED_DATABASE", False) or force):
             raise CommandError(
-                "演示账号的密码是公开的：生产环境中请勿创建（确需创建请加 --force）。"
+                _("演示账号的密码是公开的：生产环境中请勿创建（确需创建请加 --force）。")
             )
         with domain_errors_as_command_errors():
             seeded = seed_demo_users(password)
         if verbosity >= 1:
             for demo, created in seeded:
-                state = "新建" if created else "已更新"
+                state = _("新建") if created else _("已更新")
                 self.stdout.write(
                     f"{state} {demo.username:<22} {demo.display_name}  {demo.role:<16} {demo.centre}"
                 )
-            self.stdout.write(self.style.SUCCESS(f"演示账号密码：{password}"))
+            self.stdout.write(
+                self.style.SUCCESS(_("演示账号密码：%(password)s") % {"password": password})
+            )

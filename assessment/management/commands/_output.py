@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from django.utils.translation import gettext as _
+
 from assessment import services
 from assessment.models import AssessmentRun, Scope
 
@@ -15,29 +17,68 @@ def _pct(value) -> str:
 def print_run(out, run: AssessmentRun) -> None:
     ind = run.summary["indicators"]
     out.write(
-        f"考核批次 #{run.pk}：{run.summary['subtree']['name']}（{run.subtree_code}）"
-        f" {run.period_start}～{run.period_end}，方案 {run.scheme.name} v{run.scheme.version}，"
-        f"耗时 {run.duration_ms} ms"
+        _(
+            "考核批次 #%(run)s：%(name)s（%(code)s） %(start)s～%(end)s，"
+            "方案 %(scheme)s v%(version)s，耗时 %(ms)s ms"
+        )
+        % {
+            "run": run.pk,
+            "name": run.summary["subtree"]["name"],
+            "code": run.subtree_code,
+            "start": run.period_start,
+            "end": run.period_end,
+            "scheme": run.scheme.name,
+            "version": run.scheme.version,
+            "ms": run.duration_ms,
+        }
     )
     out.write(
-        f"  覆盖率 {_pct(ind['coverage_rate'])}（县 {_pct(ind['coverage_county_rate'])}，"
-        f"乡镇 {_pct(ind['coverage_township_rate'])}，村 {_pct(ind['coverage_village_rate'])}），"
-        f"六有齐全 {_pct(ind['six_all_rate'])}"
+        _(
+            "  覆盖率 %(coverage)s（县 %(county)s，乡镇 %(township)s，村 %(village)s），"
+            "六有齐全 %(six)s"
+        )
+        % {
+            "coverage": _pct(ind["coverage_rate"]),
+            "county": _pct(ind["coverage_county_rate"]),
+            "township": _pct(ind["coverage_township_rate"]),
+            "village": _pct(ind["coverage_village_rate"]),
+            "six": _pct(ind["six_all_rate"]),
+        }
     )
     out.write(
-        f"  收件 {ind['received']}，办结 {ind['completed']}，按期办结率 {_pct(ind['on_time_rate'])}，"
-        f"提前办结率 {_pct(ind['early_rate'])}，即办件比例 {_pct(ind['immediate_ratio'])}，"
-        f"超期 {ind['overdue']}，满意率 {_pct(ind['satisfaction_rate'])}，"
-        f"滞留 {ind['stuck_chains']}，无办件中心 {ind['idle_centres']}"
+        _(
+            "  收件 %(received)s，办结 %(completed)s，按期办结率 %(on_time)s，"
+            "提前办结率 %(early)s，即办件比例 %(immediate)s，超期 %(overdue)s，"
+            "满意率 %(satisfaction)s，滞留 %(stuck)s，无办件中心 %(idle)s"
+        )
+        % {
+            "received": ind["received"],
+            "completed": ind["completed"],
+            "on_time": _pct(ind["on_time_rate"]),
+            "early": _pct(ind["early_rate"]),
+            "immediate": _pct(ind["immediate_ratio"]),
+            "overdue": ind["overdue"],
+            "satisfaction": _pct(ind["satisfaction_rate"]),
+            "stuck": ind["stuck_chains"],
+            "idle": ind["idle_centres"],
+        }
     )
-    out.write(f"  总得分 {run.summary['score']}")
+    out.write(_("  总得分 %(score)s") % {"score": run.summary["score"]})
     below = run.results.filter(scope=Scope.SUBTREE).exclude(code=run.subtree_code)
     rows = list(below.filter(parent_code=run.subtree_code).order_by("rank", "code")[:30])
     for r in rows:
         out.write(
-            f"  {r.rank:>3}. {r.code} {r.name} 得分 {r.score:.2f}"
-            f" 覆盖率 {_pct(r.indicators['coverage_rate'])}"
-            f" 按期办结率 {_pct(r.indicators['on_time_rate'])}"
+            _(
+                "  %(rank)3d. %(code)s %(name)s 得分 %(score).2f 覆盖率 %(coverage)s 按期办结率 %(on_time)s"
+            )
+            % {
+                "rank": r.rank,
+                "code": r.code,
+                "name": r.name,
+                "score": r.score,
+                "coverage": _pct(r.indicators["coverage_rate"]),
+                "on_time": _pct(r.indicators["on_time_rate"]),
+            }
         )
 
 
@@ -46,15 +87,28 @@ def write_exports(out, actor, run: AssessmentRun, xlsx: str | None, chart: str |
         if path:
             export = services.export_run(actor, run.pk, fmt)
             Path(path).write_bytes(export.content)
-            out.write(f"已写入 {path}（{len(export.content)} 字节）")
+            out.write(
+                _("已写入 %(path)s（%(size)s 字节）") % {"path": path, "size": len(export.content)}
+            )
 
 
 def print_comparison(out, comparison: services.Comparison) -> None:
-    out.write(f"与批次 #{comparison.base.pk} 相比（辖区）：")
+    out.write(_("与批次 #%(run)s 相比（辖区）：") % {"run": comparison.base.pk})
     for unit in comparison.units:
         if unit.scope != Scope.SUBTREE:
             continue
         out.write(
-            f"  {unit.code} {unit.name} 得分 {unit.base_score:.2f} → {unit.other_score:.2f}"
-            f"（{unit.score_delta:+.2f}），排名 {unit.base_rank} → {unit.other_rank}"
+            _(
+                "  %(code)s %(name)s 得分 %(before).2f → %(after).2f（%(delta)+.2f），"
+                "排名 %(rank_before)s → %(rank_after)s"
+            )
+            % {
+                "code": unit.code,
+                "name": unit.name,
+                "before": unit.base_score,
+                "after": unit.other_score,
+                "delta": unit.score_delta,
+                "rank_before": unit.base_rank,
+                "rank_after": unit.other_rank,
+            }
         )

@@ -6,6 +6,7 @@ manage.py export_assessment RUN_ID [--xlsx out.xlsx] [--chart out.png] [--compar
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from assessment import services
 from assessment.management.commands._output import print_comparison, print_run, write_exports
@@ -27,7 +28,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         stored = AssessmentRun.objects.filter(pk=options["run"]).first()
         if stored is None:
-            raise CommandError(f"没有编号为 {options['run']} 的考核批次。")
+            raise CommandError(_("没有编号为 %(run)s 的考核批次。") % {"run": options["run"]})
         actor = command_actor(stored.subtree_code, options["actor_name"])
         with domain_errors_as_command_errors():
             run = services.get_run(actor, stored.pk)

@@ -13,6 +13,8 @@ from __future__ import annotations
 import getpass
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from assessment import services
 from assessment.management.commands._output import print_comparison, print_run, write_exports
@@ -21,11 +23,11 @@ from core.roles import Actor, Role
 from tenants.models import ServiceCentre
 
 STEP_LABELS = {
-    "registry": "中心与状态",
-    "activity": "办件统计",
-    "open_cases": "在办与滞留",
-    "scoring": "计分排名",
-    "storing": "保存结果",
+    "registry": _("中心与状态"),
+    "activity": _("办件统计"),
+    "open_cases": _("在办与滞留"),
+    "scoring": _("计分排名"),
+    "storing": _("保存结果"),
 }
 
 
@@ -33,7 +35,9 @@ def command_actor(subtree_code: str, name: str | None) -> Actor:
     """An assessor at the city above ``subtree_code``."""
     centre = ServiceCentre.objects.filter(division_code=subtree_code).first()
     if centre is None:
-        raise CommandError(f"没有行政区划代码为“{subtree_code}”的服务中心。")
+        raise CommandError(
+            gettext("没有行政区划代码为“%(code)s”的服务中心。") % {"code": subtree_code}
+        )
     while centre.parent_id:
         centre = centre.parent
     return Actor(
@@ -60,13 +64,15 @@ class Command(BaseCommand):
         try:
             start, end = options["period"].split(":")
         except ValueError as exc:
-            raise CommandError("--period 应为 开始:结束，如 2026-01-01:2026-12-31") from exc
+            raise CommandError(
+                gettext("--period 应为 开始:结束，如 2026-01-01:2026-12-31")
+            ) from exc
         actor = command_actor(options["subtree"], options["actor_name"])
         show = options["verbosity"] > 0
-        progress, task = progress_bar("考核", len(services.STEPS), enabled=show)
+        progress, task = progress_bar(gettext("考核"), len(services.STEPS), enabled=show)
 
         def step(done: int, total: int, label: str) -> None:
-            progress.update(task, completed=done, description=STEP_LABELS.get(label, label))
+            progress.update(task, completed=done, description=str(STEP_LABELS.get(label, label)))
 
         with progress, domain_errors_as_command_errors():
             run = services.run_assessment(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from catalog.services import export_dictionary
 from core.commands import domain_errors_as_command_errors
@@ -22,4 +23,8 @@ class Command(BaseCommand):
         with domain_errors_as_command_errors():
             count = export_dictionary(file, include_retired=not active_only)
         if verbosity >= 1:
-            self.stdout.write(self.style.SUCCESS(f"已导出 {count} 个事项到 {file}。"))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("已导出 %(count)s 个事项到 %(file)s。") % {"count": count, "file": file}
+                )
+            )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from catalog.services import import_dictionary
 from core.commands import domain_errors_as_command_errors
@@ -24,10 +25,12 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(report.summary()))
         if verbosity >= 2:
             for label, codes in (
-                ("新增", report.created),
-                ("调整", report.adjusted),
-                ("取消", report.retired),
-                ("恢复", report.reinstated),
+                (_("新增"), report.created),
+                (_("调整"), report.adjusted),
+                (_("取消"), report.retired),
+                (_("恢复"), report.reinstated),
             ):
                 if codes:
-                    self.stdout.write(f"{label}：{'、'.join(codes)}")
+                    self.stdout.write(
+                        _("%(label)s：%(codes)s") % {"label": label, "codes": "、".join(codes)}
+                    )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from core import embedded
 
@@ -16,17 +17,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, action: str, **options):
         if not settings.EMBEDDED_DATABASE:
-            raise CommandError(
-                "DATABASE_URL is set: this project is not using the embedded PostgreSQL."
-            )
+            raise CommandError(_("已设置 DATABASE_URL：本项目没有使用内置 PostgreSQL。"))
         if action == "stop":
             from django.db import connections
 
             connections.close_all()
             stopped = embedded.stop(settings.VAR_DIR)
-            self.stdout.write("stopped" if stopped else "not running")
+            self.stdout.write(_("已停止") if stopped else _("未在运行"))
         else:
             db = settings.DATABASES["default"]
             self.stdout.write(
-                f"running: database {db['NAME']} on socket {db['HOST']} (data in {settings.VAR_DIR / 'pgdata'})"
+                _("运行中：数据库 %(name)s，套接字 %(host)s（数据目录 %(data)s）")
+                % {"name": db["NAME"], "host": db["HOST"], "data": settings.VAR_DIR / "pgdata"}
             )

@@ -14,6 +14,7 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from core.commands import domain_errors_as_command_errors
 from core.roles import Actor, Role
@@ -48,13 +49,15 @@ class Command(BaseCommand):
         village = ServiceCentre.objects.filter(division_code=village_code, tier="village").first()
         if village is None:
             raise CommandError(
-                f"no village {village_code}: run `manage.py provision_network demo` first"
+                _("没有村级中心 %(code)s：请先运行 manage.py provision_network demo。")
+                % {"code": village_code}
             )
         version = active_version(item_code)
         materials = list(version.materials.values_list("name", flat=True))
         agent = Actor("王代办", Role.AGENT, village.division_code)
         self.say(
-            f"事项：{version.name}（{item_code}，可办结层级 {', '.join(version.decision_tiers)}）"
+            _("事项：%(name)s（%(code)s，可办结层级 %(tiers)s）")
+            % {"name": version.name, "code": item_code, "tiers": ", ".join(version.decision_tiers)}
         )
         case = s.log_request(
             village,
@@ -64,34 +67,48 @@ class Command(BaseCommand):
             materials_received=materials,
         )
         no = case.tracking_no
-        self.say(f"[{village.name}] 代办员登记 {no}，承诺办结日 {case.due_on}")
+        self.say(
+            _("[%(centre)s] 代办员登记 %(no)s，承诺办结日 %(due)s")
+            % {"centre": village.name, "no": no, "due": case.due_on}
+        )
         s.forward_case(village, agent, no)
-        self.say(f"[{village.name}] 全程代办，上报 {village.parent.name}")
+        self.say(
+            _("[%(centre)s] 全程代办，上报 %(parent)s")
+            % {"centre": village.name, "parent": village.parent.name}
+        )
 
         centre = village.parent
         while True:
-            self.wait_for(centre, no, lambda c: c is not None, "收到转报")
+            self.wait_for(centre, no, lambda c: c is not None, _("收到转报"))
             staff = Actor(f"{centre.name}窗口", Role.STAFF, centre.division_code)
             s.accept_case(centre, staff, no)
-            self.say(f"[{centre.name}] 受理")
+            self.say(_("[%(centre)s] 受理") % {"centre": centre.name})
             if centre.tier in version.decision_tiers:
                 s.start_review(centre, staff, no)
                 s.approve_case(centre, staff, no, note="经审核，符合条件")
-                self.say(f"[{centre.name}] 审核并准予许可")
+                self.say(_("[%(centre)s] 审核并准予许可") % {"centre": centre.name})
                 break
             s.escalate_case(centre, staff, no, note="超出本级权限，上报")
-            self.say(f"[{centre.name}] 上报 {centre.parent.name}")
+            self.say(
+                _("[%(centre)s] 上报 %(parent)s")
+                % {"centre": centre.name, "parent": centre.parent.name}
+            )
             centre = centre.parent
 
-        self.wait_for(village, no, lambda c: c.state == State.APPROVED, "结果回传到村")
+        self.wait_for(village, no, lambda c: c.state == State.APPROVED, _("结果回传到村"))
         s.deliver_case(village, agent, no, note="已电话告知，送达证件")
-        self.say(f"[{village.name}] 送达申请人")
-        self.wait_for(centre, no, lambda c: c.state == State.DELIVERED, "送达回执到达办结中心")
+        self.say(_("[%(centre)s] 送达申请人") % {"centre": village.name})
+        self.wait_for(centre, no, lambda c: c.state == State.DELIVERED, _("送达回执到达办结中心"))
 
-        self.say("\n办件链（任一中心按编号查询所见）：")
+        self.say("\n" + _("办件链（任一中心按编号查询所见）："))
         for hop in s.track(no):
-            days = "—" if hop.working_days is None else f"{hop.working_days} 个工作日"
-            self.say(f"  {hop.tier:<9} {hop.centre_name:<16} {hop.state:<10} 停留 {days}")
+            days = (
+                "—"
+                if hop.working_days is None
+                else _("%(days)s 个工作日") % {"days": hop.working_days}
+            )
+            stay = _("停留 %(days)s") % {"days": days}
+            self.say(f"  {hop.tier:<9} {hop.centre_name:<16} {hop.state:<10} {stay}")
 
     def wait_for(self, centre: ServiceCentre, no: str, predicate, what: str) -> None:
         deadline = time.monotonic() + self.timeout
@@ -103,8 +120,11 @@ class Command(BaseCommand):
                 return
             if time.monotonic() > deadline:
                 raise CommandError(
-                    f"timed out waiting for: {what} at {centre.name}. "
-                    "With CELERY_BROKER_URL set, is a worker running (celery -A core worker -Q messages)?"
+                    _(
+                        "等待超时：%(what)s（%(centre)s）。设置了 CELERY_BROKER_URL 时，"
+                        "请确认 worker 在运行（celery -A core worker -Q messages）。"
+                    )
+                    % {"what": what, "centre": centre.name}
                 )
             time.sleep(0.05)
 

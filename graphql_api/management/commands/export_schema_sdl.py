@@ -4,6 +4,7 @@ graphql/centre.graphql; ``--check`` only says whether they are up to date (exit 
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from graphql_api import sdl
 
@@ -21,13 +22,17 @@ class Command(BaseCommand):
             stale = sdl.drifted()
             if stale:
                 raise CommandError(
-                    f"接口契约与代码不一致：{', '.join(stale)}。"
-                    "请运行 python manage.py export_schema_sdl。",
+                    _(
+                        "接口契约与代码不一致：%(files)s。请运行 python manage.py export_schema_sdl。"
+                    )
+                    % {"files": ", ".join(stale)},
                     returncode=1,
                 )
             if verbosity >= 1:
-                self.stdout.write(self.style.SUCCESS("接口契约与代码一致。"))
+                self.stdout.write(self.style.SUCCESS(_("接口契约与代码一致。")))
             return
         for path in sdl.export():
             if verbosity >= 1:
-                self.stdout.write(f"已写入 {path.relative_to(sdl.CONTRACT_DIR.parent)}")
+                self.stdout.write(
+                    _("已写入 %(path)s") % {"path": path.relative_to(sdl.CONTRACT_DIR.parent)}
+                )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from messaging import relay
 from messaging.transport import default_transport
@@ -21,8 +22,14 @@ class Command(BaseCommand):
         if drain:
             sent = relay.drain(transport)
             if verbosity:
-                self.stdout.write(f"relayed {sent} message(s) via {transport.name}")
+                self.stdout.write(
+                    _("已转发 %(sent)s 条消息（%(transport)s 传输）")
+                    % {"sent": sent, "transport": transport.name}
+                )
             return
         if verbosity:
-            self.stdout.write(f"relay running ({transport.name} transport); Ctrl-C to stop")
+            self.stdout.write(
+                _("转发器运行中（%(transport)s 传输），按 Ctrl-C 停止")
+                % {"transport": transport.name}
+            )
         relay.run_forever(transport)

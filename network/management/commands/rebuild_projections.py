@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
 
 from core.commands import progress_bar
 from network import projection
@@ -33,11 +34,13 @@ class Command(BaseCommand):
             centres = centres.filter(division_code__in=options["centres"])
             missing = set(options["centres"]) - set(centres.values_list("division_code", flat=True))
             if missing:
-                raise CommandError(f"没有这些中心：{'、'.join(sorted(missing))}")
+                raise CommandError(
+                    _("没有这些中心：%(codes)s") % {"codes": "、".join(sorted(missing))}
+                )
         centres = list(centres)
         started = time.perf_counter()
         progress, task = progress_bar(
-            "重建办件投影", len(centres), enabled=options["verbosity"] > 0
+            _("重建办件投影"), len(centres), enabled=options["verbosity"] > 0
         )
         with progress, self._deferred():
             rows = projection.rebuild(
@@ -45,9 +48,10 @@ class Command(BaseCommand):
             )
         buckets = self._rebuild_buckets(None if not options["centres"] else [c.id for c in centres])
         self.stdout.write(
-            f"已重建 {len(centres)} 个中心的 {rows} 条办件投影"
-            + (f"、{buckets} 条考核统计" if buckets is not None else "")
-            + f"（{time.perf_counter() - started:.1f} 秒）。"
+            _("已重建 %(centres)s 个中心的 %(rows)s 条办件投影")
+            % {"centres": len(centres), "rows": rows}
+            + (_("、%(buckets)s 条考核统计") % {"buckets": buckets} if buckets is not None else "")
+            + _("（%(seconds).1f 秒）。") % {"seconds": time.perf_counter() - started}
         )
 
     @staticmethod

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 
 from django.db import connection
+from django.utils.translation import gettext as _
 from django_tenants.management.commands.migrate_schemas import (
     GET_EXECUTOR_FUNCTION,
     MigrateSchemasCommand,
@@ -56,8 +57,11 @@ class Command(MigrateSchemasCommand):
         missing = [s for s in schemas if s not in present]
         if missing:
             self.stderr.write(
-                f"{len(missing)} centre(s) have no schema (e.g. {missing[0]}); "
-                "run `manage.py provision_network` to repair them."
+                _(
+                    "%(count)s 个中心没有自己的 schema（如 %(example)s）；"
+                    "请运行 manage.py provision_network 修复。"
+                )
+                % {"count": len(missing), "example": missing[0]}
             )
         checked = [s for s in schemas if s in present]
         behind = centres_behind_template(checked)
@@ -65,6 +69,13 @@ class Command(MigrateSchemasCommand):
             executor.run_migrations(tenants=behind)
         if verbosity >= 1:
             self.stdout.write(
-                f"centres: {len(checked)} checked, {len(behind)} migrated, "
-                f"{len(checked) - len(behind)} already current ({time.monotonic() - started:.1f} s)"
+                _(
+                    "服务中心：检查 %(checked)s 个，迁移 %(migrated)s 个，%(current)s 个已是最新（%(seconds).1f 秒）"
+                )
+                % {
+                    "checked": len(checked),
+                    "migrated": len(behind),
+                    "current": len(checked) - len(behind),
+                    "seconds": time.monotonic() - started,
+                }
             )

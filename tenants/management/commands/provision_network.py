@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 from django.core.management.base import BaseCommand
+from django.utils.translation import gettext as _
 
 from core.commands import domain_errors_as_command_errors, progress_bar
 from tenants.services import provision_network
@@ -23,7 +24,7 @@ class Command(BaseCommand):
     def handle(self, *args, spec: str, verbosity: int, **options):
         with domain_errors_as_command_errors():
             specs = load_spec(spec)
-            progress, task = progress_bar("开通服务中心", len(specs), enabled=verbosity >= 1)
+            progress, task = progress_bar(_("开通服务中心"), len(specs), enabled=verbosity >= 1)
             started = time.monotonic()
             with progress:
                 report = provision_network(
@@ -34,5 +35,7 @@ class Command(BaseCommand):
         if verbosity >= 1:
             per = 1000 * elapsed / len(report.created) if report.created else 0
             self.stdout.write(
-                self.style.SUCCESS(report.summary()) + f" ({elapsed:.1f} s, {per:.1f} ms/新建中心)"
+                self.style.SUCCESS(report.summary())
+                + _("（%(seconds).1f 秒，每个新建中心 %(ms).1f 毫秒）")
+                % {"seconds": elapsed, "ms": per}
             )

@@ -10,15 +10,17 @@ import csv
 import io
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.commands import domain_errors_as_command_errors
 from workdays.calendar import package_years, year_exceptions, year_summary
 from workdays.services import validate_year
 
 SOURCES = {
-    "package": "官方安排（chinesecalendar 软件包）",
-    "published": "本网络记录的年度安排",
-    "fallback": "未知年份：按周一至周五推定，期限将被标记",
+    "package": gettext_lazy("官方安排（chinesecalendar 软件包）"),
+    "published": gettext_lazy("本网络记录的年度安排"),
+    "fallback": gettext_lazy("未知年份：按周一至周五推定，期限将被标记"),
 }
 
 
@@ -46,16 +48,20 @@ class Command(BaseCommand):
         summary = year_summary(year)
         known = package_years()
         lines = [
-            f"{year} 年：{summary.working_days} 个工作日",
-            f"来源：{SOURCES[summary.source]}",
-            f"本网络调整：{summary.overrides} 天",
+            _("%(year)s 年：%(days)s 个工作日") % {"year": year, "days": summary.working_days},
+            _("来源：%(source)s") % {"source": SOURCES[summary.source]},
+            _("本网络调整：%(days)s 天") % {"days": summary.overrides},
         ]
         if summary.fallback_days:
-            lines.append(f"推定的日期：{summary.fallback_days} 天")
+            lines.append(_("推定的日期：%(days)s 天") % {"days": summary.fallback_days})
         if summary.differs_from_package:
             dates = "、".join(d.isoformat() for d in summary.differs_from_package)
-            lines.append(f"与软件包不同的日期：{dates}")
-        lines.append(f"软件包已知年份：{known.start}–{known.stop - 1}" if known else "软件包无数据")
+            lines.append(_("与软件包不同的日期：%(dates)s") % {"dates": dates})
+        lines.append(
+            _("软件包已知年份：%(first)s–%(last)s") % {"first": known.start, "last": known.stop - 1}
+            if known
+            else _("软件包无数据")
+        )
         style = self.style.WARNING if summary.source == "fallback" else self.style.SUCCESS
         self.stdout.write(style(lines[0]))
         for line in lines[1:]:

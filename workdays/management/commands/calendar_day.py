@@ -5,15 +5,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.commands import domain_errors_as_command_errors
-from workdays.calendar import day_info
+from workdays.calendar import day_info, holiday_label
 from workdays.services import remove_override, set_override
 
 SOURCES = {
-    "override": "本网络调整",
-    "official": "官方安排",
-    "fallback": "未知年份，按周一至周五推定",
+    "override": gettext_lazy("本网络调整"),
+    "official": gettext_lazy("官方安排"),
+    "fallback": gettext_lazy("未知年份，按周一至周五推定"),
 }
 
 
@@ -21,7 +23,7 @@ def _date(value: str) -> dt.date:
     try:
         return dt.date.fromisoformat(value)
     except ValueError as exc:
-        raise CommandError(f"日期“{value}”无效，应为 YYYY-MM-DD。") from exc
+        raise CommandError(_("日期“%(value)s”无效，应为 YYYY-MM-DD。") % {"value": value}) from exc
 
 
 class Command(BaseCommand):
@@ -47,12 +49,16 @@ class Command(BaseCommand):
             elif remove:
                 remove_override(date)
         info = day_info(date)
-        kind = "工作日" if info.is_working_day else "休息日"
-        name = info.name
+        kind = _("工作日") if info.is_working_day else _("休息日")
+        name = holiday_label(info.name)
         if name and info.is_working_day and date.weekday() >= 5:
-            name += "调休上班"
-        details = "，".join(part for part in (name, info.note) if part)
-        line = f"{date.isoformat()} {kind}（{SOURCES[info.source]}）" + (
-            f"：{details}" if details else ""
-        )
+            name = _("%(holiday)s调休上班") % {"holiday": name}
+        details = _("，").join(part for part in (name, info.note) if part)
+        line = _("%(date)s %(kind)s（%(source)s）") % {
+            "date": date.isoformat(),
+            "kind": kind,
+            "source": SOURCES[info.source],
+        }
+        if details:
+            line += _("：%(details)s") % {"details": details}
         self.stdout.write(self.style.WARNING(line) if info.fallback else line)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from core.commands import domain_errors_as_command_errors
 from workdays.calendar import year_summary
@@ -28,4 +29,7 @@ class Command(BaseCommand):
         if verbosity >= 1:
             summary = year_summary(year)
             self.stdout.write(self.style.SUCCESS(report.summary()))
-            self.stdout.write(f"{year} 年共 {summary.working_days} 个工作日。")
+            self.stdout.write(
+                _("%(year)s 年共 %(days)s 个工作日。")
+                % {"year": year, "days": summary.working_days}
+            )
