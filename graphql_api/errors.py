@@ -32,6 +32,7 @@ HTTP_STATUS = {
     "query_too_deep": 400,
     "query_too_complex": 400,
     "invalid_pagination": 400,
+    "invalid_cursor": 400,
 }
 
 

@@ -130,6 +130,80 @@ def test_relay_pagination(api, network, people):
     assert len(default["edges"]) == 5  # default page size 20
 
 
+def _walk(api, token, variables, *, backwards=False):
+    """Every tracking number of a list, one page of 1 at a time, forwards or backwards."""
+    seen, cursor = [], None
+    while True:
+        args = {**variables, "last": 1, "before": cursor} if backwards else {**variables, "first": 1, "after": cursor}  # fmt: skip
+        page = api.post(PAGE, args, centre=TOWNSHIP, token=token).payload("worklist")
+        seen += [e["node"]["trackingNo"] for e in page["edges"]]
+        more = page["pageInfo"]["hasPreviousPage" if backwards else "hasNextPage"]
+        if not more:
+            return seen[::-1] if backwards else seen
+        cursor = page["pageInfo"]["startCursor" if backwards else "endCursor"]
+
+
+def test_pages_neither_repeat_nor_skip_while_the_list_changes(api, network, people):
+    """Cursors name rows, not positions: new cases arriving on top, or a case leaving the
+    filtered list, do not shift the next page."""
+    token = people["town_staff"].token
+    made = [window_case(network, accept=False).tracking_no for _ in range(6)]
+    newest_first = made[::-1]
+    first = api.post(PAGE, {"first": 2, "state": "SUBMITTED"}, centre=TOWNSHIP, token=token)
+    first = first.payload("worklist")
+    assert [e["node"]["trackingNo"] for e in first["edges"]] == newest_first[:2]
+    # Three newer cases arrive, and a case on the first page is accepted (leaves the filter).
+    arrived = [window_case(network, accept=False).tracking_no for _ in range(3)]
+    s.accept_case(network[TOWNSHIP], TOWN_STAFF, newest_first[0])
+    after = first["pageInfo"]["endCursor"]
+    second = api.post(
+        PAGE, {"first": 2, "after": after, "state": "SUBMITTED"}, centre=TOWNSHIP, token=token
+    ).payload("worklist")
+    assert [e["node"]["trackingNo"] for e in second["edges"]] == newest_first[2:4]
+    assert second["totalCount"] == 6 - 1 + 3
+    # Backwards from the second page: the rows before it now, the arrivals included.
+    back = api.post(
+        PAGE,
+        {"last": 10, "before": second["pageInfo"]["startCursor"], "state": "SUBMITTED"},
+        centre=TOWNSHIP,
+        token=token,
+    ).payload("worklist")
+    assert [e["node"]["trackingNo"] for e in back["edges"]] == [*arrived[::-1], newest_first[1]]
+    assert back["pageInfo"]["hasPreviousPage"] is False and back["pageInfo"]["hasNextPage"] is True
+
+
+def test_paging_by_due_date_crosses_the_cases_without_one(api, network, people):
+    """The DUE order puts cases with no due date (clock not started) last; walking it a row at
+    a time, forwards or backwards, gives the same list as one page."""
+    token = people["town_staff"].token
+    today = timezone.localdate()
+    for days in (5, -1, 5, 30):  # two cases due the same day: the id breaks the tie
+        set_due(network, window_case(network).tracking_no, today + dt.timedelta(days=days))
+    for _ in range(3):
+        window_case(network, accept=False)  # no due date
+    whole = [
+        n["trackingNo"]
+        for n in nodes(api.post(PAGE, {"orderBy": "DUE"}, centre=TOWNSHIP, token=token))
+    ]
+    assert len(whole) == 7 and len(set(whole)) == 7
+    assert _walk(api, token, {"orderBy": "DUE"}) == whole
+    assert _walk(api, token, {"orderBy": "DUE"}, backwards=True) == whole
+    assert _walk(api, token, {}) == _walk(api, token, {}, backwards=True)
+
+
+def test_a_cursor_that_is_not_ours_is_a_coded_error(api, network, people):
+    import base64
+
+    token = people["town_staff"].token
+    window_case(network, accept=False)
+    old_style = base64.b64encode(b"arrayconnection:0").decode()  # the positional cursors
+    for cursor in (old_style, "k1:!!!", "k1:" + base64.urlsafe_b64encode(b"[1]").decode(), "x"):
+        response = api.post(PAGE, {"first": 2, "after": cursor}, centre=TOWNSHIP, token=token)
+        assert (response.status, response.codes) == (400, ["invalid_cursor"]), cursor
+    response = api.post(PAGE, {"last": 2, "before": "nope"}, centre=TOWNSHIP, token=token)
+    assert (response.status, response.codes) == (400, ["invalid_cursor"])
+
+
 def test_personal_data_is_masked_in_lists_and_for_heads(api, network, people):
     no = window_case(network, accept=False).tracking_no
     staff, head = people["town_staff"].token, people["town_head"].token
