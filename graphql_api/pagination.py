@@ -121,7 +121,16 @@ def _after(keys: list[_Key], values: list) -> Q:
     for key, value in zip(keys, values, strict=True):
         condition |= equal & _beyond(key, value)
         equal &= Q(**{f"{key.name}__isnull": True}) if value is None else Q(**{key.name: value})
-    return condition
+    first, value = keys[0], values[0]
+    if value is None:
+        return condition
+    # Implied by the condition, said once more as a plain range on the leading key: PostgreSQL
+    # can then walk that key's index from the cursor and stop after the page, where the OR
+    # alone would make it collect every row beyond the cursor first.
+    bound = Q(**{f"{first.name}__{'lte' if first.descending else 'gte'}": value})
+    if first.nullable and first.nulls_last:
+        bound |= Q(**{f"{first.name}__isnull": True})
+    return bound & condition
 
 
 # --- cursors -------------------------------------------------------------------------------------
