@@ -57,8 +57,9 @@ Coverage and 六有
   township and village units together. For one centre: 1 if covered, else 0.
 * **六有** of village points: among villages covered at the end of the period, the count having
   each essential and all six; ``six_all_rate`` = all six ÷ points, ``six_essentials_rate`` =
-  essentials present ÷ (6 × points). Facts are as recorded at run time (``facts_checked_on``
-  says when they were checked); the registry keeps no history of them.
+  essentials present ÷ (6 × points). Facts are those in force at the end of the period: the
+  latest 六有 check on or before its last day (``ServicePointCheck``); before a centre's first
+  check, that check is taken to hold (as for the status).
 """
 
 from __future__ import annotations
@@ -72,7 +73,13 @@ from django.utils import timezone
 
 from assessment.activity import COUNTERS, TABLE
 from tenants.divisions import Tier
-from tenants.models import SIX_ESSENTIALS, CentreStatus, CentreStatusChange, ServiceCentre
+from tenants.models import (
+    SIX_ESSENTIALS,
+    CentreStatus,
+    CentreStatusChange,
+    ServiceCentre,
+    ServicePointCheck,
+)
 
 SIX = [name for name, _label in SIX_ESSENTIALS]
 UNIT_TIERS = [Tier.COUNTY, Tier.TOWNSHIP, Tier.VILLAGE]
@@ -213,6 +220,25 @@ def centre_rows(prefix: str) -> list[dict]:
         .order_by("division_code")
         .values(*fields)
     )
+
+
+def facts_at(prefix: str, centres: list[dict], day: dt.date) -> None:
+    """Put into each centre row the 六有 facts in force on ``day``: those of its latest check on
+    or before it (ties: the later record); before its first check, the first check's; with no
+    check at all (not possible for a provisioned centre), its current facts."""
+    chosen: dict[int, tuple] = {}
+    for row in (
+        ServicePointCheck.objects.filter(centre__division_code__startswith=prefix)
+        .order_by("centre_id", "checked_on", "id")
+        .values_list("centre_id", "checked_on", *SIX)
+    ):
+        centre_id, checked_on, facts = row[0], row[1], row[2:]
+        if centre_id not in chosen or checked_on <= day:
+            chosen[centre_id] = facts
+    for centre in centres:
+        facts = chosen.get(centre["id"])
+        if facts is not None:
+            centre.update(zip(SIX, facts, strict=True))
 
 
 def status_in_period(prefix: str, centres: list[dict], period: Period) -> dict[int, dict]:

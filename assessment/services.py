@@ -193,6 +193,7 @@ def compute(
     now = now or timezone.now()
     prefix = ind.subtree_prefix(root.tier, root.division_code)
     centres = ind.centre_rows(prefix)
+    ind.facts_at(prefix, centres, period.end)
     status = ind.status_in_period(prefix, centres, period)
     step("registry")
     counters = ind.activity_counters(prefix, period)

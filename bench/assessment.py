@@ -409,6 +409,7 @@ def naive_loop(period, scheme) -> dict[str, dict]:
     from workdays.calendar import elapsed_working_days
 
     centres = ind.centre_rows("")
+    ind.facts_at("", centres, period.end)
     status = ind.status_in_period("", centres, period)
     tenants = {c.id: c for c in ServiceCentre.objects.all()}
     as_of = period.end_at

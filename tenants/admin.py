@@ -10,7 +10,14 @@ from django.utils.translation import gettext_lazy as _
 from core.errors import DomainError
 from tenants import services
 from tenants.divisions import validate_division_code, validate_parent
-from tenants.models import SIX_ESSENTIALS, CentreStatus, Domain, ServiceCentre
+from tenants.models import (
+    SIX_ESSENTIALS,
+    CentreStatus,
+    CentreStatusChange,
+    Domain,
+    ServiceCentre,
+    ServicePointCheck,
+)
 
 ESSENTIAL_FIELDS = [name for name, _label in SIX_ESSENTIALS]
 
@@ -48,9 +55,37 @@ class CentreForm(forms.ModelForm):
         return data
 
 
+class _History(admin.TabularInline):
+    """Append-only history, shown for reference: written by tenants.services only."""
+
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class FactCheckInline(_History):
+    model = ServicePointCheck
+    fields = readonly_fields = ["checked_on", *ESSENTIAL_FIELDS, "recorded_at", "recorded_by"]
+    ordering = ["-checked_on", "-id"]
+    verbose_name_plural = _("六有核查记录")
+
+
+class StatusChangeInline(_History):
+    model = CentreStatusChange
+    fields = readonly_fields = ["status", "changed_at"]
+    ordering = ["-changed_at", "-id"]
+    verbose_name_plural = _("中心状态变更")
+
+
 @admin.register(ServiceCentre)
 class ServiceCentreAdmin(admin.ModelAdmin):
     form = CentreForm
+    inlines = [FactCheckInline, StatusChangeInline]
     list_display = [
         "division_code",
         "name",
@@ -68,6 +103,9 @@ class ServiceCentreAdmin(admin.ModelAdmin):
     readonly_fields = ["schema_name", "status", "status_changed_at", "created_at", "updated_at"]
     actions = ["suspend", "activate"]
 
+    def get_inlines(self, request, obj=None):
+        return self.inlines if obj is not None else []  # a new centre has no history yet
+
     def get_readonly_fields(self, request, obj=None):
         fixed = ["tier", "division_code", "parent"] if obj else []
         return [*fixed, *self.readonly_fields]
@@ -83,6 +121,7 @@ class ServiceCentreAdmin(admin.ModelAdmin):
                 services.record_service_point_facts(
                     obj,
                     checked_on=form.cleaned_data.get("facts_checked_on") or timezone.localdate(),
+                    recorded_by=request.user.get_username(),
                     **essentials,
                 )
             obj.save(update_fields=["name", "address", "phone", "updated_at"])

@@ -153,6 +153,37 @@ class CentreStatusChange(models.Model):
         ]
 
 
+class ServicePointCheck(models.Model):
+    """One 六有 check of a centre (append-only): the six facts as found on ``checked_on``.
+
+    Written by ``tenants.services`` whenever facts are recorded (provisioning,
+    ``record_service_point_facts``); the centre's own fields hold the latest. The facts in force
+    on day D are those of the latest check on or before D (ties: the later record); before a
+    centre's first check, its first check is taken to hold, as for the status history.
+    """
+
+    centre = models.ForeignKey(ServiceCentre, on_delete=models.PROTECT, related_name="fact_checks")
+    checked_on = models.DateField(_("核查日期"))
+    has_premises = models.BooleanField(_("有场所"))
+    has_signage = models.BooleanField(_("有标识"))
+    has_staff = models.BooleanField(_("有固定值守人员"))
+    has_phone = models.BooleanField(_("有公开电话"))
+    has_register = models.BooleanField(_("有服务台账"))
+    has_procedures = models.BooleanField(_("有公开办事指南"))
+    recorded_at = models.DateTimeField(_("记录时间"))
+    recorded_by = models.CharField(_("记录人"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("六有核查记录")
+        verbose_name_plural = _("六有核查记录")
+        ordering = ["centre_id", "checked_on", "id"]
+        indexes = [models.Index(fields=["centre", "checked_on"], name="service_point_check_idx")]
+
+    @property
+    def six_essentials(self) -> dict[str, bool]:
+        return {field: getattr(self, field) for field, _label in SIX_ESSENTIALS}
+
+
 class Domain(DomainMixin):
     """Optional host names for centres that have their own (e.g. the city centre's site).
 

@@ -17,7 +17,13 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, Problem, ValidationFailed
 from tenants.divisions import schema_name_for, validate_division_code, validate_parent
-from tenants.models import SIX_ESSENTIALS, CentreStatus, CentreStatusChange, ServiceCentre
+from tenants.models import (
+    SIX_ESSENTIALS,
+    CentreStatus,
+    CentreStatusChange,
+    ServiceCentre,
+    ServicePointCheck,
+)
 from tenants.schemas import (
     TEMPLATE_SCHEMA,
     clone_script,
@@ -120,6 +126,13 @@ def provision_network(
                 CentreStatusChange.objects.create(
                     centre=centre, status=centre.status, changed_at=centre.status_changed_at
                 )
+                # Its 六有 as provisioned: as checked on the given date, else as of today.
+                _record_check(
+                    centre,
+                    centre.facts_checked_on or timezone.localdate(),
+                    "",
+                    centre.six_essentials,
+                )
             ids[spec.division_code] = centre.id
             report.created.append(spec.division_code)
         if progress:
@@ -187,10 +200,25 @@ def set_centre_status(centre: ServiceCentre, status: str) -> ServiceCentre:
     return centre
 
 
+def _record_check(
+    centre: ServiceCentre, checked_on: dt.date, recorded_by: str, facts: dict[str, bool]
+) -> None:
+    ServicePointCheck.objects.create(
+        centre=centre,
+        checked_on=checked_on,
+        recorded_at=timezone.now(),
+        recorded_by=recorded_by,
+        **facts,
+    )
+
+
 def record_service_point_facts(
-    centre: ServiceCentre, *, checked_on: dt.date, **essentials: bool
+    centre: ServiceCentre, *, checked_on: dt.date, recorded_by: str = "", **essentials: bool
 ) -> ServiceCentre:
-    """Record a 六有 check of a service point: the six facts and the date they were checked."""
+    """Record a 六有 check of a service point: the six facts and the date they were checked.
+
+    Facts not named keep the value they had on ``checked_on``. The check is also kept in the centre's history
+    (``ServicePointCheck``), so an assessment of a past period uses the facts of then."""
     known = {name for name, _label in SIX_ESSENTIALS}
     unknown = set(essentials) - known
     if unknown:
@@ -202,10 +230,19 @@ def record_service_point_facts(
         )
     if checked_on > timezone.localdate():
         raise DomainError(_("核查日期不能晚于今天。"), code="date_in_future", field="checked_on")
-    for name, value in essentials.items():
-        setattr(centre, name, bool(value))
-    centre.facts_checked_on = checked_on
-    centre.save(update_fields=[*essentials, "facts_checked_on", "updated_at"])
+    checks = centre.fact_checks.order_by("-checked_on", "-id")
+    newest = checks.values_list("checked_on", flat=True).first()
+    # The facts not named are those in force on that day (for a back-dated check, then's).
+    base = checks.filter(checked_on__lte=checked_on).first() or checks.last()
+    facts = base.six_essentials if base else centre.six_essentials
+    facts.update({name: bool(v) for name, v in essentials.items()})
+    with transaction.atomic():
+        _record_check(centre, checked_on, recorded_by, facts)
+        if newest is None or checked_on >= newest:  # a back-dated check changes only the history
+            for name, value in facts.items():
+                setattr(centre, name, value)
+            centre.facts_checked_on = checked_on
+            centre.save(update_fields=[*facts, "facts_checked_on", "updated_at"])
     return centre
 
 
