@@ -330,3 +330,17 @@ def test_the_command_speaks_the_active_language(may_module):
     for name in {r.name for r in run.results.all()} | {run.scheme.name}:  # data, not messages
         text = text.replace(name, "")
     assert not HAN.search(text), text
+
+
+def test_the_admin_shows_runs_read_only(may_module, assessor, admin_client):
+    run = services.run_assessment(assessor, **MAY)
+    for page in ("assessmentrun", "assessmentresult", "scoringscheme"):
+        response = admin_client.get(f"/admin/assessment/{page}/")
+        assert response.status_code == 200, page
+    detail = admin_client.get(f"/admin/assessment/assessmentrun/{run.pk}/change/")
+    assert detail.status_code == 200 and "420500" in detail.content.decode()
+    assert admin_client.get("/admin/assessment/assessmentrun/add/").status_code == 403
+    deleted = admin_client.post(
+        f"/admin/assessment/assessmentrun/{run.pk}/delete/", {"post": "yes"}
+    )
+    assert deleted.status_code == 403 and AssessmentRun.objects.filter(pk=run.pk).exists()
