@@ -213,6 +213,9 @@ MESSAGES_QUEUE = os.environ.get("MESSAGES_QUEUE", "messages")
 MESSAGES_RELAY_GROUP = int(os.environ.get("MESSAGES_RELAY_GROUP", "100"))
 #: Seconds the relay waits after a partial pass so that messages under load leave in batches.
 MESSAGES_RELAY_LINGER = float(os.environ.get("MESSAGES_RELAY_LINGER", "0.05"))
+#: Days to keep published outbox rows and applied inbox rows (``manage.py purge_messages``,
+#: daily under ``celery -A core beat``). Unpublished and parked messages are never purged.
+MESSAGES_RETENTION_DAYS = int(os.environ.get("MESSAGES_RETENTION_DAYS", "30"))
 # Publisher confirms: a message counts as sent only once RabbitMQ has taken it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
@@ -231,6 +234,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 4  # acks late: a crash requeues the unacked
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
+CELERY_BEAT_SCHEDULE = {
+    "purge-delivered-messages": {
+        "task": "delegation.purge_messages",
+        "schedule": 24 * 3600,
+        "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    }
+}
 
 LOGGING = {
     "version": 1,
