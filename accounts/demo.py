@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from core.errors import DomainError
@@ -48,7 +49,7 @@ def seed_demo_users(password: str = DEMO_PASSWORD) -> list[tuple[DemoUser, bool]
     missing = sorted(codes - centres.keys())
     if missing:
         raise DomainError(
-            "演示网络尚未建立（缺少 %(codes)s），请先运行 provision_network demo。",
+            _("演示网络尚未建立（缺少 %(codes)s），请先运行 provision_network demo。"),
             code="demo_network_missing",
             params={"codes": "、".join(missing)},
         )

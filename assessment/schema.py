@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 
 import graphene
+from django.utils.translation import gettext_lazy as _
 from graphene_django import DjangoObjectType
 
 from assessment import services
@@ -283,7 +284,7 @@ def _id(value) -> int:
     try:
         return int(value)
     except (TypeError, ValueError) as exc:
-        raise DomainError("编号无效。", code="invalid_id", field="id") from exc
+        raise DomainError(_("编号无效。"), code="invalid_id", field="id") from exc
 
 
 class RunAssessment(graphene.Mutation):

@@ -355,3 +355,36 @@ def test_language_code_from_the_environment(value, ok):
     else:
         assert done.returncode != 0
         assert "LANGUAGE_CODE='fr'" in done.stderr and "zh-hans, en" in done.stderr
+
+
+def test_coded_errors_are_raised_with_translatable_messages():
+    """A coded error (``DomainError`` and its kinds) speaks both languages only if its message
+    went through gettext: no plain Chinese literal as the message anywhere in the project."""
+    import core.errors
+
+    kinds = {
+        name
+        for name, value in vars(core.errors).items()
+        if isinstance(value, type) and issubclass(value, core.errors.DomainError)
+    }
+    plain = []
+    for path in sorted(ROOT.rglob("*.py")):
+        relative = path.relative_to(ROOT)
+        if SKIPPED_DIRS & set(relative.parts[:-1]) or relative.parts[0].startswith("."):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call) or not node.args:
+                continue
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            message = node.args[0]
+            texts = (
+                [message.value]
+                if isinstance(message, ast.Constant) and isinstance(message.value, str)
+                else [v.value for v in message.values if isinstance(v, ast.Constant)]
+                if isinstance(message, ast.JoinedStr)
+                else []
+            )
+            if name in kinds and any(HAN.search(str(t)) for t in texts):
+                plain.append(f"{relative}:{node.lineno}")
+    assert not plain, f"wrap the message in gettext_lazy: {plain}"
