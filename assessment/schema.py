@@ -333,6 +333,35 @@ class ReviseScoringScheme(graphene.Mutation):
         return cls(scheme=scheme, errors=[])
 
 
+class RecordServicePointCheck(graphene.Mutation):
+    """Record a 六有 check of a service point in the assessor's jurisdiction: the six facts as
+    found on ``checkedOn`` (a check dated before the latest one only enters the history)."""
+
+    class Arguments:
+        centre_code = graphene.String(required=True)
+        checked_on = graphene.Date(required=True)
+        has_premises = graphene.Boolean(required=True)
+        has_signage = graphene.Boolean(required=True)
+        has_staff = graphene.Boolean(required=True)
+        has_phone = graphene.Boolean(required=True)
+        has_register = graphene.Boolean(required=True)
+        has_procedures = graphene.Boolean(required=True)
+
+    centre = graphene.Field("tenants.schema.Centre")
+    errors = graphene.List(graphene.NonNull(AssessmentError), required=True)
+
+    @classmethod
+    def mutate(cls, root, info, centre_code, checked_on, **essentials):
+        try:
+            centre = services.record_check(
+                actor_from_context(info.context), centre_code, checked_on=checked_on, **essentials
+            )
+        except DomainError as exc:
+            return cls(centre=None, errors=errors_from(exc))
+        return cls(centre=centre, errors=[])
+
+
 class Mutation(graphene.ObjectType):
     run_assessment = RunAssessment.Field()
     revise_scoring_scheme = ReviseScoringScheme.Field()
+    record_service_point_check = RecordServicePointCheck.Field()

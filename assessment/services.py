@@ -60,6 +60,30 @@ def require_assessor(actor: Actor, subtree_code: str | None = None) -> ServiceCe
     return centre
 
 
+# --- 六有 checks -------------------------------------------------------------------------------------
+
+
+def record_check(
+    actor: Actor, centre_code: str, *, checked_on: dt.date, **essentials: bool
+) -> ServiceCentre:
+    """An assessor records a 六有 check of a service point in their jurisdiction: the six facts
+    as found on ``checked_on`` (kept in the centre's history; see ``ServicePointCheck``)."""
+    from tenants.services import record_service_point_facts
+
+    require_assessor(actor, centre_code)
+    centre = ServiceCentre.objects.filter(division_code=(centre_code or "").strip()).first()
+    if centre is None:
+        raise NotFound(
+            _("没有行政区划代码为“%(code)s”的服务中心。"),
+            code="centre_not_found",
+            field="centre_code",
+            params={"code": centre_code},
+        )
+    return record_service_point_facts(
+        centre, checked_on=checked_on, recorded_by=actor.name, **essentials
+    )
+
+
 # --- scoring schemes --------------------------------------------------------------------------------
 
 

@@ -7,7 +7,7 @@ import graphene
 from graphql_api.enums import enum_from_choices
 from graphql_api.loaders import BatchLoader, group_by
 from tenants.divisions import Tier
-from tenants.models import CentreStatus, ServiceCentre
+from tenants.models import CentreStatus, ServiceCentre, ServicePointCheck
 
 TierEnum = enum_from_choices("Tier", Tier, "The tier of a centre (层级).")
 CentreStatusEnum = enum_from_choices("CentreStatus", CentreStatus, "Whether a centre serves.")
@@ -39,6 +39,18 @@ class ChildrenByParent(BatchLoader):
         return children
 
 
+class ChecksByCentre(BatchLoader):
+    default = []
+
+    def batch_load(self, keys):
+        return group_by(
+            ServicePointCheck.objects.filter(centre_id__in=keys).order_by(
+                "centre_id", "-checked_on", "-id"
+            ),
+            "centre_id",
+        )
+
+
 # --- types ---------------------------------------------------------------------------------------
 
 
@@ -55,6 +67,25 @@ class SixEssentials(graphene.ObjectType):
     checked_on = graphene.Date(description="When the facts were checked (六有核查日期).")
 
 
+class SixEssentialsCheck(graphene.ObjectType):
+    """One 六有 check of a service point: the facts as found on a day, and who recorded them."""
+
+    has_premises = graphene.Boolean(required=True, description="有场所")
+    has_signage = graphene.Boolean(required=True, description="有标识")
+    has_staff = graphene.Boolean(required=True, description="有固定值守人员")
+    has_phone = graphene.Boolean(required=True, description="有公开电话")
+    has_register = graphene.Boolean(required=True, description="有服务台账")
+    has_procedures = graphene.Boolean(required=True, description="有公开办事指南")
+    all = graphene.Boolean(required=True, description="All six were present.")
+    checked_on = graphene.Date(required=True, description="核查日期")
+    recorded_at = graphene.DateTime(required=True)
+    recorded_by = graphene.String(required=True)
+
+    @staticmethod
+    def resolve_all(check: ServicePointCheck, info):
+        return all(check.six_essentials.values())
+
+
 class Centre(graphene.ObjectType):
     """A service centre (政务服务中心 / 便民服务中心 / 便民服务室): one node of the network."""
 
@@ -67,6 +98,11 @@ class Centre(graphene.ObjectType):
     parent = graphene.Field(lambda: Centre)
     children = graphene.List(graphene.NonNull(lambda: Centre), required=True)
     six_essentials = graphene.Field(SixEssentials, required=True)
+    six_essentials_checks = graphene.List(
+        graphene.NonNull(SixEssentialsCheck),
+        required=True,
+        description="Every 六有 check of this centre, the latest first.",
+    )
 
     @staticmethod
     def resolve_parent(centre: ServiceCentre, info):
@@ -75,6 +111,10 @@ class Centre(graphene.ObjectType):
     @staticmethod
     def resolve_children(centre: ServiceCentre, info):
         return ChildrenByParent.of(info).load(centre.id)
+
+    @staticmethod
+    def resolve_six_essentials_checks(centre: ServiceCentre, info):
+        return ChecksByCentre.of(info).load(centre.id)
 
     @staticmethod
     def resolve_six_essentials(centre: ServiceCentre, info):

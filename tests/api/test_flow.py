@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.utils import timezone
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_users
 from tests.api.conftest import (
@@ -79,6 +80,8 @@ OTHER_FLOWS = {
     ("public", "Item"),
     ("public", "CentreWithChildren"),
     ("assessor", "NetworkTree"),
+    ("assessor", "AssessorLogin"),
+    ("assessor", "RecordServicePointCheck"),
     ("agent", "AgentLogin"),
     ("agent", "LogRequest"),
     ("agent", "ForwardCase"),
@@ -349,6 +352,17 @@ def test_refusal_decision_at_the_township_withdrawal_and_the_dictionary(api, dem
         v for county in tree[0]["children"] for t in county["children"] for v in t["children"]
     ]
     assert len(villages) == 12
+    # A 六有 check of a village room: the registry shows it, and the history keeps the old one.
+    assessor = login(api, "assessor", "AssessorLogin", "assessor.420500")
+    checked = api.op(
+        "assessor", "RecordServicePointCheck",
+        {"centreCode": VILLAGE, "checkedOn": timezone.localdate().isoformat(), "hasPremises": True,
+         "hasSignage": True, "hasStaff": True, "hasPhone": False, "hasRegister": True,
+         "hasProcedures": True},
+        token=assessor,
+    ).ok("recordServicePointCheck")  # fmt: skip
+    assert checked["centre"]["sixEssentials"]["all"] is False
+    assert len(checked["centre"]["sixEssentialsChecks"]) == 2  # provisioning's, then this one
 
     assert api.operations_run >= OTHER_FLOWS
 
