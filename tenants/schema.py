@@ -54,8 +54,8 @@ class ChecksByCentre(BatchLoader):
 # --- types ---------------------------------------------------------------------------------------
 
 
-class SixEssentials(graphene.ObjectType):
-    """The six essentials (六有) of a service point, as last checked."""
+class _SixFacts:
+    """The six fields both 六有 types share (graphene collects fields from plain base classes)."""
 
     has_premises = graphene.Boolean(required=True, description="有场所")
     has_signage = graphene.Boolean(required=True, description="有标识")
@@ -63,19 +63,18 @@ class SixEssentials(graphene.ObjectType):
     has_phone = graphene.Boolean(required=True, description="有公开电话")
     has_register = graphene.Boolean(required=True, description="有服务台账")
     has_procedures = graphene.Boolean(required=True, description="有公开办事指南")
+
+
+class SixEssentials(_SixFacts, graphene.ObjectType):
+    """The six essentials (六有) of a service point, as last checked."""
+
     all = graphene.Boolean(required=True, description="All six are present.")
     checked_on = graphene.Date(description="When the facts were checked (六有核查日期).")
 
 
-class SixEssentialsCheck(graphene.ObjectType):
+class SixEssentialsCheck(_SixFacts, graphene.ObjectType):
     """One 六有 check of a service point: the facts as found on a day, and who recorded them."""
 
-    has_premises = graphene.Boolean(required=True, description="有场所")
-    has_signage = graphene.Boolean(required=True, description="有标识")
-    has_staff = graphene.Boolean(required=True, description="有固定值守人员")
-    has_phone = graphene.Boolean(required=True, description="有公开电话")
-    has_register = graphene.Boolean(required=True, description="有服务台账")
-    has_procedures = graphene.Boolean(required=True, description="有公开办事指南")
     all = graphene.Boolean(required=True, description="All six were present.")
     checked_on = graphene.Date(required=True, description="核查日期")
     recorded_at = graphene.DateTime(required=True)
