@@ -37,6 +37,8 @@ from pathlib import Path
 
 from _setup import ROOT, fresh_database
 
+from tenants.tenancy import in_centre
+
 TOWNSHIP_ITEM, COUNTY_ITEM = "SX-0012", "SX-0020"
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -96,7 +98,7 @@ def staff(codes: list[str], stop, out) -> None:
     while not stop.is_set():
         worked = 0
         for code in codes:
-            with s.in_centre(centres[code]):
+            with in_centre(centres[code]):
                 waiting = list(
                     Case.objects.filter(state=State.SUBMITTED).values_list(
                         "tracking_no", "item_code"
@@ -239,7 +241,6 @@ def main() -> None:
 
 
 def run(args, pids: dict[str, int]) -> dict:
-    from delegation import services as s
     from delegation.models import CaseEvent
     from network.models import CaseRecord
     from tenants.models import ServiceCentre
@@ -296,13 +297,13 @@ def run(args, pids: dict[str, int]) -> dict:
 
     decisions, arrivals = {}, {}
     for code in deciders:
-        with s.in_centre(centres[code]):
+        with in_centre(centres[code]):
             for no, at in CaseEvent.objects.filter(action="approve").values_list(
                 "case__tracking_no", "at"
             ):
                 decisions[no] = (at, centres[code].tier)
     for code in villages:
-        with s.in_centre(centres[code]):
+        with in_centre(centres[code]):
             arrivals.update(
                 CaseEvent.objects.filter(action="upstream_approved").values_list(
                     "case__tracking_no", "at"

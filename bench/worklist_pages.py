@@ -25,6 +25,8 @@ import time
 
 from _setup import ROOT, fresh_database
 
+from tenants.tenancy import in_centre
+
 
 def main() -> None:
     parser = argparse.ArgumentParser()
@@ -37,7 +39,6 @@ def main() -> None:
     from django.db import connection
 
     from catalog.services import active_version
-    from delegation import services as s
     from delegation.models import Case
     from delegation.schema import CaseConnection
     from graphql_api.pagination import paginate
@@ -47,7 +48,7 @@ def main() -> None:
     call_command("provision_network", "demo", verbosity=0)
     county = ServiceCentre.objects.filter(tier="county").order_by("division_code").first()
     version = active_version("SX-0020")
-    with s.in_centre(county), connection.cursor() as cur:
+    with in_centre(county), connection.cursor() as cur:
         started = time.perf_counter()
         cur.execute(
             "INSERT INTO delegation_case (tracking_no, state, channel, applicant_kind, "
@@ -66,7 +67,7 @@ def main() -> None:
         print(f"{args.cases} cases written in {time.perf_counter() - started:.1f} s")
 
     results = []
-    with s.in_centre(county):
+    with in_centre(county):
         ordered = Case.objects.order_by("-submitted_at", "-id")
         depths = [0, 1_000, 10_000, 100_000, args.cases - 20]
         for depth in depths:

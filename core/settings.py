@@ -91,7 +91,7 @@ PUBLIC_SCHEMA_NAME = "public"
 DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
 # Issue `SET search_path` once per schema switch instead of before every query (it doubled the
 # statements of every service call). Safe because services switch schema with
-# delegation.services.in_centre, which re-selects the schema on entry and exit.
+# tenants.tenancy.in_centre, which re-selects the schema on entry and exit.
 TENANT_LIMIT_SET_CALLS = True
 # Centres are reached by path (/c/<division_code>/...) or header, see core.routing.
 CENTRE_URL_PREFIX = "c"

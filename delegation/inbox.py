@@ -27,6 +27,7 @@ from django.utils import timezone
 from delegation import services
 from delegation.models import Delegation, Direction, InboxMessage
 from tenants.models import ServiceCentre
+from tenants.tenancy import in_centre
 
 
 class Outcome(enum.StrEnum):
@@ -55,7 +56,7 @@ def receive_batch(messages: list[dict]) -> list[Outcome]:
         raise ValueError(f"a batch goes to one centre, not {sorted(recipients)}")
     centre = ServiceCentre.objects.get(division_code=recipients.pop())
     outcomes: list[Outcome] = [Outcome.DUPLICATE] * len(messages)
-    with services.in_centre(centre), transaction.atomic():
+    with in_centre(centre), transaction.atomic():
         claimed = _claim(messages)
         order = sorted(
             range(len(messages)), key=lambda i: (str(messages[i]["stream"]), messages[i]["seq"], i)

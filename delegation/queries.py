@@ -28,7 +28,7 @@ from accounts.permissions import (
 from core.errors import NotFound
 from core.roles import Actor
 from delegation.models import OPEN_STATES, Case, State
-from delegation.services import Hop, hops_of
+from delegation.tracking import Hop, hops_of
 from tenants.models import ServiceCentre
 
 #: A case is "due soon" (yellow warning) when its promised date is at most this many working

@@ -15,6 +15,7 @@ from delegation import queries
 from delegation import services as s
 from delegation.dataloaders import ChainByTrackingNo, DelegationsByCase, EventsByCase, prime_cases
 from delegation.models import ApplicantKind, Case, Channel, Direction, State
+from delegation.tracking import track
 from graphql_api.context import require_actor, require_user
 from graphql_api.enums import enum_from_choices, value_of
 from graphql_api.mutations import BaseMutation
@@ -352,7 +353,7 @@ class NetworkQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_track_case(root, info, tracking_no):
-        return s.track(tracking_no.strip())
+        return track(tracking_no.strip())
 
     @staticmethod
     def resolve_network_workload(root, info, division_code, tier=None):

@@ -7,13 +7,14 @@ import json
 from catalog.models import ServiceItem, ServiceItemVersion
 from delegation import services as s
 from delegation.models import Case, CaseEvent
+from tenants.tenancy import in_centre
 from tests.api.conftest import ALL_MATERIALS, PERSON, TOWNSHIP, VILLAGE, person_input
 
 WORKLIST = "{ worklist(first: 5) { totalCount } }"
 
 
 def case_state(centre, tracking_no):
-    with s.in_centre(centre):
+    with in_centre(centre):
         case = Case.objects.get(tracking_no=tracking_no)
         return case.state, CaseEvent.objects.filter(case=case).count()
 
@@ -191,7 +192,7 @@ def test_rule_errors_are_payload_values_and_change_nothing(api, network, people)
         "logRequest"
     )
     assert [(e["field"], e["code"]) for e in payload["errors"]] == [("item", "unknown_item")]
-    with s.in_centre(network[VILLAGE]):
+    with in_centre(network[VILLAGE]):
         assert not Case.objects.exists()
     # A case that is not there.
     response = api.post(

@@ -21,6 +21,7 @@ from delegation import services as s
 from delegation.models import Case, CaseEvent, Delegation
 from messaging.models import OutboxMessage
 from network.models import CaseRecord
+from tenants.tenancy import in_centre
 from tests.api.conftest import ALL_MATERIALS, API_NETWORK, person_input
 
 #: Who logs the case at each centre of the test network.
@@ -79,7 +80,7 @@ def scene(network, people):
 def snapshot(network) -> dict:
     state = {}
     for code in sorted(API_NETWORK):
-        with s.in_centre(network[code]):
+        with in_centre(network[code]):
             state[code] = (
                 sorted(Case.objects.values_list("tracking_no", "state", "updated_at")),
                 CaseEvent.objects.count(),

@@ -10,6 +10,8 @@ from core.roles import Actor
 from delegation import queries
 from delegation import services as s
 from delegation.models import Case
+from delegation.tracking import track
+from tenants.tenancy import in_centre
 from tests.api.conftest import (
     ALL_MATERIALS,
     CITY,
@@ -60,7 +62,7 @@ def window_case(network, item="T-1", accept=True) -> Case:
 
 
 def set_due(network, tracking_no, due: dt.date) -> None:
-    with s.in_centre(network[TOWNSHIP]):
+    with in_centre(network[TOWNSHIP]):
         Case.objects.filter(tracking_no=tracking_no).update(due_on=due)
 
 
@@ -100,7 +102,7 @@ def test_worklist_filters_and_warnings(api, network, people):
     assert numbers(state="ACCEPTED", itemCode="c-1") == [later]
     assert numbers(orderBy="DUE") == [overdue, soon, later, submitted]
     # The filters and warnings agree with the read-side rules.
-    with s.in_centre(network[TOWNSHIP]):
+    with in_centre(network[TOWNSHIP]):
         assert list(
             queries.worklist(network[TOWNSHIP], TOWN_STAFF, overdue=True).values_list(
                 "tracking_no", flat=True
@@ -257,7 +259,7 @@ def test_case_page_with_events_delegations_and_chain(api, network, people):
         (COUNTY, "COUNTY"),
     ]
     # The batched chain is what services.track gives, hop for hop.
-    assert queries.chains([no])[no] == s.track(no)
+    assert queries.chains([no])[no] == track(no)
     # Unknown here: a clear error, nothing else.
     missing = api.post(DETAIL, {"no": "nope"}, centre=TOWNSHIP, token=people["town_staff"].token)
     assert missing.data == {"case": None}

@@ -13,6 +13,7 @@ from delegation.models import Case, CaseEvent, State
 from messaging.models import OutboxMessage
 from network.models import CaseRecord
 from tenants.models import ServiceCentre
+from tenants.tenancy import in_centre
 from tests.delegation.conftest import (
     AGENT,
     COUNTY_STAFF,
@@ -30,7 +31,7 @@ ALL = ["居民身份证", "申请表"]
 def footprint() -> tuple:
     counts = []
     for centre in ServiceCentre.objects.order_by("division_code"):
-        with s.in_centre(centre):
+        with in_centre(centre):
             counts.append((Case.objects.count(), CaseEvent.objects.count()))
     connection.set_schema_to_public()
     return tuple(counts), OutboxMessage.objects.count(), CaseRecord.objects.count()

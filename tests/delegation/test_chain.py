@@ -10,10 +10,12 @@ import pytest
 
 from delegation import services as s
 from delegation.models import Case, CaseEvent, State
+from delegation.tracking import track
 from messaging import relay
 from messaging.models import OutboxMessage
 from messaging.transport import LocalTransport
 from network.models import CaseRecord
+from tenants.tenancy import in_centre
 from tests.delegation.conftest import (
     AGENT,
     CITY,
@@ -36,14 +38,14 @@ def drain() -> int:
 def case_at(centre_code: str, tracking_no: str) -> Case:
     from tenants.models import ServiceCentre
 
-    with s.in_centre(ServiceCentre.objects.get(division_code=centre_code)):
+    with in_centre(ServiceCentre.objects.get(division_code=centre_code)):
         return Case.objects.get(tracking_no=tracking_no)
 
 
 def actions_at(centre_code: str, tracking_no: str) -> list[str]:
     from tenants.models import ServiceCentre
 
-    with s.in_centre(ServiceCentre.objects.get(division_code=centre_code)):
+    with in_centre(ServiceCentre.objects.get(division_code=centre_code)):
         return list(
             CaseEvent.objects.filter(case__tracking_no=tracking_no)
             .order_by("seq")
@@ -139,7 +141,7 @@ def test_city_items_travel_two_escalations(network):
     s.approve_case(CITY, city_staff, no)
     drain()
     assert [case_at(c, no).state for c in (VILLAGE, TOWNSHIP, COUNTY, CITY)] == [State.APPROVED] * 4
-    hops = s.track(no)
+    hops = track(no)
     assert [h.centre_code for h in hops] == [VILLAGE, TOWNSHIP, COUNTY, CITY]
 
 
@@ -164,7 +166,7 @@ def test_supplement_travels_down_and_materials_travel_up(network):
     assert county.missing_materials == []
     from tenants.models import ServiceCentre
 
-    with s.in_centre(ServiceCentre.objects.get(division_code=COUNTY)):
+    with in_centre(ServiceCentre.objects.get(division_code=COUNTY)):
         assert county.pauses.get().ended_on is not None
     assert county.due_on >= due_before
     assert case_at(VILLAGE, no).effective_state == State.ACCEPTED
@@ -184,14 +186,14 @@ def test_tracking_shows_the_chain_from_any_centre_on_it(network):
     s.escalate_case(TOWNSHIP, TOWN_STAFF, no)
     drain()
     for viewer in (VILLAGE, TOWNSHIP, COUNTY):
-        hops = s.track(no, viewer_centre=viewer)
+        hops = track(no, viewer_centre=viewer)
         assert [h.centre_code for h in hops] == [VILLAGE, TOWNSHIP, COUNTY]
         assert hops[0].left_at is not None and hops[0].working_days is not None
         assert hops[-1].left_at is None
     with pytest.raises(s.NotFound):
-        s.track(no, viewer_centre="420581101201")  # a village elsewhere sees nothing
+        track(no, viewer_centre="420581101201")  # a village elsewhere sees nothing
     with pytest.raises(s.NotFound):
-        s.track("420506101201-20990101-00001")
+        track("420506101201-20990101-00001")
 
 
 def test_projection_follows_every_case(network):

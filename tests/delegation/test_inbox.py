@@ -7,6 +7,7 @@ from delegation import services as s
 from delegation.models import Case, CaseEvent, InboxMessage, State
 from messaging.models import OutboxMessage
 from tenants.models import ServiceCentre
+from tenants.tenancy import in_centre
 from tests.delegation.conftest import AGENT, PERSON, TOWN_STAFF, TOWNSHIP, VILLAGE
 from tests.delegation.test_chain import drain
 
@@ -23,7 +24,7 @@ def test_a_redelivered_message_is_applied_once(network):
     (message,) = messages(s.FORWARDED)
     assert inbox.receive(message) == inbox.Outcome.APPLIED
     assert inbox.receive(message) == inbox.Outcome.DUPLICATE
-    with s.in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
+    with in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
         assert Case.objects.count() == 1
         assert InboxMessage.objects.count() == 1
 
@@ -39,10 +40,10 @@ def test_messages_arriving_out_of_order_wait_for_their_predecessor(network):
     assert [m["seq"] for m in down] == [1, 2]
     assert inbox.receive(down[1]) == inbox.Outcome.PARKED
     village = ServiceCentre.objects.get(division_code=VILLAGE)
-    with s.in_centre(village):
+    with in_centre(village):
         assert Case.objects.get().upstream_state == State.SUBMITTED  # nothing applied yet
     assert inbox.receive(down[0]) == inbox.Outcome.APPLIED  # applies 1, then the parked 2
-    with s.in_centre(village):
+    with in_centre(village):
         case = Case.objects.get()
         assert (case.upstream_state, case.upstream_centre) == (State.SUBMITTED, "420506")
         events = list(
@@ -69,7 +70,7 @@ def test_a_batch_applies_in_stream_order_whatever_order_it_came_in(network):
     first, second = _two_statuses_down()
     outcomes = inbox.receive_batch([second, first, second])  # reversed, and one id twice
     assert outcomes == [inbox.Outcome.APPLIED, inbox.Outcome.APPLIED, inbox.Outcome.DUPLICATE]
-    with s.in_centre(ServiceCentre.objects.get(division_code=VILLAGE)):
+    with in_centre(ServiceCentre.objects.get(division_code=VILLAGE)):
         ups = list(
             CaseEvent.objects.filter(action="upstream_status")
             .order_by("seq")
@@ -85,7 +86,7 @@ def test_a_batch_fills_the_gap_of_a_message_parked_by_an_earlier_one(network):
     first, second = _two_statuses_down()
     assert inbox.receive_batch([second]) == [inbox.Outcome.PARKED]
     assert inbox.receive_batch([first]) == [inbox.Outcome.APPLIED]
-    with s.in_centre(ServiceCentre.objects.get(division_code=VILLAGE)):
+    with in_centre(ServiceCentre.objects.get(division_code=VILLAGE)):
         assert Case.objects.get().upstream_centre == "420506"  # the parked second applied too
         assert not InboxMessage.objects.filter(applied_at__isnull=True).exists()
 
@@ -99,5 +100,5 @@ def test_a_batch_is_for_one_centre(network):
     with pytest.raises(ValueError):
         inbox.receive_batch([up, {**up, "id": "00000000-0000-0000-0000-000000000001",
                                   "recipient": VILLAGE}])  # fmt: skip
-    with s.in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
+    with in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
         assert not InboxMessage.objects.exists()

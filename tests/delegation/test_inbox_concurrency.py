@@ -17,6 +17,7 @@ from messaging.models import OutboxMessage
 from messaging.relay import drain
 from messaging.transport import LocalTransport
 from tenants.models import ServiceCentre
+from tenants.tenancy import in_centre
 from tests.delegation.conftest import AGENT, PERSON, TOWN_STAFF, TOWNSHIP, VILLAGE, make_items
 
 pytestmark = pytest.mark.django_db(transaction=True, available_apps=settings.INSTALLED_APPS)
@@ -67,6 +68,6 @@ def test_a_successor_parked_by_a_concurrent_batch_is_applied(network, monkeypatc
     monkeypatch.setattr(inbox, "_apply_in_order", let_the_other_batch_run_first)
     assert inbox.receive_batch([first]) == [inbox.Outcome.APPLIED]
     assert outcome_of_second == [inbox.Outcome.PARKED]
-    with s.in_centre(ServiceCentre.objects.get(division_code=VILLAGE)):
+    with in_centre(ServiceCentre.objects.get(division_code=VILLAGE)):
         assert not InboxMessage.objects.filter(applied_at__isnull=True).exists()
         assert Case.objects.get().upstream_centre == "420506"  # the second status, applied

@@ -12,6 +12,7 @@ from messaging.models import OutboxMessage
 from messaging.relay import relay_batch
 from messaging.transport import LocalTransport
 from tenants.models import ServiceCentre
+from tenants.tenancy import in_centre
 from tests.delegation.conftest import AGENT, PERSON, TOWNSHIP, VILLAGE
 
 ALL = ["居民身份证", "申请表"]
@@ -38,7 +39,7 @@ def forward(n: int) -> list[str]:
 
 
 def township_cases() -> list[str]:
-    with s.in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
+    with in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
         return sorted(Case.objects.values_list("tracking_no", flat=True))
 
 
@@ -80,7 +81,7 @@ def test_a_failing_message_stays_behind_and_the_rest_of_its_batch_is_applied(net
     monkeypatch.undo()  # the receiver is repaired: the next pass delivers it, once
     assert relay_batch(LocalTransport()) == (1, 0)
     assert township_cases() == sorted(numbers)
-    with s.in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
+    with in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
         assert InboxMessage.objects.count() == 3
 
 

@@ -22,6 +22,7 @@ from messaging import relay
 from messaging.models import OutboxMessage
 from messaging.transport import CeleryTransport
 from tenants.models import ServiceCentre
+from tenants.tenancy import in_centre
 from tests.delegation.conftest import AGENT, PERSON, TOWN_STAFF, TOWNSHIP, VILLAGE, make_items
 from tests.support import Worker, broker_reachable, broker_url, wait_until
 
@@ -91,12 +92,12 @@ def workers(tmp_path, queue):
 
 
 def cases(code: str) -> list[Case]:
-    with s.in_centre(ServiceCentre.objects.get(division_code=code)):
+    with in_centre(ServiceCentre.objects.get(division_code=code)):
         return list(Case.objects.order_by("tracking_no"))
 
 
 def actions(code: str, no: str) -> list[str]:
-    with s.in_centre(ServiceCentre.objects.get(division_code=code)):
+    with in_centre(ServiceCentre.objects.get(division_code=code)):
         return list(
             CaseEvent.objects.filter(case__tracking_no=no)
             .order_by("seq")
@@ -159,7 +160,7 @@ def test_broker_outage_delays_but_loses_and_duplicates_nothing(network, workers)
     assert sorted(c.tracking_no for c in township) == sorted(before + during)  # each exactly once
     for no in before[:5]:
         assert actions(VILLAGE, no) == ["log", "forward", "upstream_status"]
-    with s.in_centre(network[TOWNSHIP]):
+    with in_centre(network[TOWNSHIP]):
         assert InboxMessage.objects.filter(applied_at__isnull=True).count() == 0
         assert InboxMessage.objects.count() == 20
 
@@ -201,7 +202,7 @@ def test_a_worker_killed_mid_task_is_redelivered_and_applied_once(network, worke
     second.wait_for_log("succeeded", timeout=60)
     wait_until(lambda: len(cases(TOWNSHIP)) == 1, message="the redelivered case")
     assert [c.tracking_no for c in cases(TOWNSHIP)] == [no]
-    with s.in_centre(network[TOWNSHIP]):
+    with in_centre(network[TOWNSHIP]):
         assert InboxMessage.objects.filter(applied_at__isnull=False).count() == 1
 
 
@@ -215,7 +216,7 @@ def test_the_same_message_delivered_twice_is_applied_once(network, workers):
     worker.wait_for_log(f"Task messaging.deliver[{message['id']}] succeeded", count=2, timeout=60)
     assert "'duplicate'" in worker.log.read_text()
     assert [c.tracking_no for c in cases(TOWNSHIP)] == [no]
-    with s.in_centre(network[TOWNSHIP]):
+    with in_centre(network[TOWNSHIP]):
         assert InboxMessage.objects.count() == 1
         assert CaseEvent.objects.filter(action="receive").count() == 1
 
@@ -286,6 +287,6 @@ def test_a_bad_message_in_a_batch_does_not_hold_up_the_others(network, workers):
     worker.wait_for_log("applying one by one", timeout=30)
     worker.wait_for_log("Retry in", timeout=30)
     assert sorted(c.tracking_no for c in cases(TOWNSHIP)) == sorted(good)
-    with s.in_centre(network[TOWNSHIP]):
+    with in_centre(network[TOWNSHIP]):
         assert not InboxMessage.objects.filter(message_id=bad.id).exists()
         assert InboxMessage.objects.count() == 3

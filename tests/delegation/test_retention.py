@@ -17,6 +17,7 @@ from delegation.models import Case, CaseEvent, InboxMessage
 from delegation.tasks import purge_messages
 from messaging.models import OutboxMessage
 from tenants.models import ServiceCentre
+from tenants.tenancy import in_centre
 from tests.delegation.conftest import AGENT, PERSON, TOWN_STAFF, TOWNSHIP, VILLAGE
 from tests.delegation.test_chain import drain
 
@@ -29,7 +30,7 @@ def _centre(code: str) -> ServiceCentre:
 
 
 def _inbox(code: str):
-    with s.in_centre(_centre(code)):
+    with in_centre(_centre(code)):
         return list(InboxMessage.objects.values_list("seq", "applied_at"))
 
 
@@ -59,12 +60,12 @@ def test_delivered_messages_go_undelivered_ones_stay(network):
     # The forward delivered again after its inbox row is gone: its sequence number says it was
     # applied, so it is a duplicate, not a second case.
     assert inbox.receive(forwarded) is inbox.Outcome.DUPLICATE
-    with s.in_centre(_centre(TOWNSHIP)):
+    with in_centre(_centre(TOWNSHIP)):
         assert Case.objects.count() == 1
         assert CaseEvent.objects.filter(action="receive").count() == 1
     # And what is still waiting is delivered as usual, in order.
     drain()
-    with s.in_centre(_centre(VILLAGE)):
+    with in_centre(_centre(VILLAGE)):
         village_case = Case.objects.get()  # escalated: now waiting at the county
         assert (village_case.upstream_state, village_case.upstream_centre) == (
             "submitted",

@@ -20,9 +20,11 @@ from core.commands import domain_errors_as_command_errors
 from core.roles import Actor, Role
 from delegation import services as s
 from delegation.models import Case, State
+from delegation.tracking import track
 from messaging import relay
 from messaging.transport import default_transport
 from tenants.models import ServiceCentre
+from tenants.tenancy import in_centre
 
 
 class Command(BaseCommand):
@@ -101,7 +103,7 @@ class Command(BaseCommand):
         self.wait_for(centre, no, lambda c: c.state == State.DELIVERED, _("送达回执到达办结中心"))
 
         self.say("\n" + _("办件链（任一中心按编号查询所见）："))
-        for hop in s.track(no):
+        for hop in track(no):
             days = (
                 "—"
                 if hop.working_days is None
@@ -114,7 +116,7 @@ class Command(BaseCommand):
         deadline = time.monotonic() + self.timeout
         while True:
             relay.drain(self.transport)  # harmless beside a running relay (SKIP LOCKED)
-            with s.in_centre(centre):
+            with in_centre(centre):
                 case = Case.objects.filter(tracking_no=no).first()
             if case is not None and predicate(case):
                 return
