@@ -493,7 +493,8 @@ class RefuseCase(CaseMutation):
 
 
 class RequestSupplement(CaseMutation):
-    """一次性告知: list every missing material at once; the clock stops."""
+    """一次性告知: list every missing material at once, on a received case (before acceptance,
+    within 5 working days of receipt) or an accepted one; the clock stops."""
 
     Arguments = MaterialsArguments
 
@@ -505,13 +506,27 @@ class RequestSupplement(CaseMutation):
 
 
 class ReceiveSupplement(CaseMutation):
-    """补正: the applicant supplied materials (passed up when a tier above asked)."""
+    """补正: the applicant supplied materials (passed up when a tier above asked). The case
+    returns to the step the notice found it at: received, or accepted."""
 
     Arguments = MaterialsArguments
 
     @classmethod
     def act(cls, centre, actor, tracking_no, materials, note=""):
         return s.receive_supplement(
+            centre, actor, tracking_no, materials=materials, note=note or ""
+        )
+
+
+class CompleteMaterials(CaseMutation):
+    """补齐材料: materials the applicant hands in for a case logged here that has not yet left
+    (a village agent before forwarding, a window clerk before accepting)."""
+
+    Arguments = MaterialsArguments
+
+    @classmethod
+    def act(cls, centre, actor, tracking_no, materials, note=""):
+        return s.complete_materials(
             centre, actor, tracking_no, materials=materials, note=note or ""
         )
 
@@ -581,6 +596,7 @@ class RateCase(CaseMutation):
 
 class CentreMutation(graphene.ObjectType):
     log_request = LogRequest.Field()
+    complete_materials = CompleteMaterials.Field()
     forward_case = ForwardCase.Field()
     accept_case = AcceptCase.Field()
     refuse_case = RefuseCase.Field()
