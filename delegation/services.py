@@ -27,6 +27,7 @@ from core.errors import DomainError, NotFound, PermissionDenied
 from core.roles import Actor, Role
 from delegation.models import (
     DECIDED_STATES,
+    OPEN_STATES,
     ApplicantKind,
     Case,
     CasePause,
@@ -383,6 +384,142 @@ def _close_clock(case: Case, day: dt.date) -> None:
     case.saved_vs_legal = result.saved_vs_legal
     case.saved_vs_promised = result.saved_vs_promised
     case.calendar_fallback = case.calendar_fallback or result.fallback
+
+
+# --- repairing deadlines after a calendar change -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineRepair:
+    """What ``recompute_deadlines`` did: centres visited, open cases checked, cases changed."""
+
+    centres: int = 0
+    checked: int = 0
+    changed: int = 0
+
+
+_RESCHEDULE_SQL = """
+WITH v AS (
+    SELECT * FROM unnest(%(ids)s::bigint[], %(due)s::date[], %(fallback)s::boolean[],
+                         %(notes)s::text[], %(data)s::text[]) AS v(id, due, fallback, note, data)
+), changed AS (
+    UPDATE delegation_case c SET due_on = v.due, calendar_fallback = v.fallback, updated_at = %(at)s
+    FROM v WHERE c.id = v.id
+    RETURNING c.id, c.state
+), projected AS (
+    UPDATE public.network_caserecord r
+    SET due_on = v.due, calendar_fallback = v.fallback, updated_at = %(at)s
+    FROM v WHERE r.centre_id = %(centre_id)s AND r.case_id = v.id
+)
+INSERT INTO delegation_caseevent
+    (case_id, seq, action, from_state, to_state, actor, role, centre, at, note, data)
+SELECT changed.id,
+       COALESCE((SELECT MAX(e.seq) FROM delegation_caseevent e WHERE e.case_id = changed.id), 0) + 1,
+       'recompute_deadline', changed.state, changed.state, %(actor)s, %(role)s, %(centre)s, %(at)s,
+       v.note, v.data::jsonb
+FROM changed JOIN v ON v.id = changed.id
+"""
+
+
+def recompute_deadlines(
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    centres: Iterable[ServiceCentre] | None = None,
+) -> DeadlineRepair:
+    """Recompute the promised date of every open case whose clock window may contain a day in
+    [since, until], in every centre (or in ``centres``), by the calendar as it is now.
+
+    Called by ``workdays.services`` in the transaction of each calendar write, and by
+    ``manage.py recompute_deadlines``. The candidates come from the projection (open, clock
+    started on or before ``until``, due on or after ``since``), one query for the network; each
+    centre with candidates is then repaired in its own schema with four statements whatever its
+    number of cases: lock and read the cases and their pauses, then one statement that updates
+    the cases that changed, their projection rows, and appends a ``recompute_deadline`` event
+    to each. ``calendar_fallback`` is set afresh, so it clears once the calendar knows the days.
+    Idempotent: a second run changes nothing.
+    """
+    from network.models import CaseRecord
+
+    records = CaseRecord.objects.filter(
+        state__in=OPEN_STATES, clock_started_on__isnull=False, due_on__isnull=False
+    )
+    if since is not None:
+        records = records.filter(due_on__gte=since)
+    if until is not None:
+        records = records.filter(clock_started_on__lte=until)
+    if centres is not None:
+        records = records.filter(centre__in=list(centres))
+    by_centre: dict[int, list[int]] = {}
+    for centre_id, case_id in records.values_list("centre_id", "case_id").iterator(chunk_size=5000):
+        by_centre.setdefault(centre_id, []).append(case_id)
+    checked = changed = 0
+    for centre in ServiceCentre.objects.filter(pk__in=by_centre).order_by("division_code"):
+        ids = by_centre[centre.pk]
+        checked += len(ids)
+        changed += _recompute_centre(centre, ids)
+    return DeadlineRepair(centres=len(by_centre), checked=checked, changed=changed)
+
+
+def _recompute_centre(centre: ServiceCentre, case_ids: list[int]) -> int:
+    from workdays.calendar import due_date_with_pauses
+
+    with in_centre(centre), transaction.atomic(), connection.cursor() as cur:
+        cur.execute(
+            "SELECT id, clock_started_on, promised_limit_days, due_on, calendar_fallback "
+            "FROM delegation_case WHERE id = ANY(%s) AND state = ANY(%s) "
+            "AND clock_started_on IS NOT NULL ORDER BY id FOR UPDATE",
+            [case_ids, list(OPEN_STATES)],
+        )
+        cases = cur.fetchall()
+        cur.execute(
+            "SELECT case_id, started_on, ended_on FROM delegation_casepause "
+            "WHERE case_id = ANY(%s) ORDER BY case_id, started_on",
+            [[row[0] for row in cases]],
+        )
+        pauses: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+        for case_id, started_on, ended_on in cur.fetchall():
+            pauses.setdefault(case_id, []).append((started_on, ended_on))
+        rows: dict[str, list] = {"ids": [], "due": [], "fallback": [], "notes": [], "data": []}
+        for case_id, started, days, due_on, fallback in cases:
+            deadline = due_date_with_pauses(started, days, pauses.get(case_id, ()))
+            if (deadline.due, deadline.fallback) == (due_on, fallback):
+                continue
+            rows["ids"].append(case_id)
+            rows["due"].append(deadline.due)
+            rows["fallback"].append(deadline.fallback)
+            rows["notes"].append(
+                str(
+                    _("工作日安排有变，承诺办结日由 %(old)s 调整为 %(new)s。")
+                    % {"old": due_on.isoformat(), "new": deadline.due.isoformat()}
+                    if deadline.due != due_on
+                    else _("工作日安排已确定，承诺办结日 %(due)s 不变。")
+                    % {"due": deadline.due.isoformat()}
+                )
+            )
+            rows["data"].append(
+                json.dumps(
+                    {
+                        "old_due_on": due_on.isoformat(),
+                        "due_on": deadline.due.isoformat(),
+                        "calendar_fallback": deadline.fallback,
+                    }
+                )
+            )
+        if rows["ids"]:
+            system = Actor.system(centre.division_code)
+            cur.execute(
+                _RESCHEDULE_SQL,
+                {
+                    **rows,
+                    "at": timezone.now(),
+                    "centre_id": centre.pk,
+                    "actor": system.name,
+                    "role": system.role,
+                    "centre": centre.division_code,
+                },
+            )
+        return len(rows["ids"])
 
 
 # --- logging a request ---------------------------------------------------------------------------

@@ -3,7 +3,9 @@
 The admin and the ``calendar_year`` / ``calendar_day`` commands call these functions. Each is
 one transaction, serialised against the other calendar writes by an advisory lock, and tells
 ``workdays.calendar`` so the change shows at once in this process (other processes within
-``WORKDAYS_REFRESH_SECONDS``). Bad input raises a ``DomainError`` (a batch: ``ValidationFailed``
+``WORKDAYS_REFRESH_SECONDS``). In the same transaction every open case in the network whose
+clock window touches a changed day gets its promised date recomputed
+(``delegation.services.recompute_deadlines``). Bad input raises a ``DomainError`` (a batch: ``ValidationFailed``
 listing every problem) and writes nothing.
 """
 
@@ -49,6 +51,7 @@ class PublishReport:
     makeup_working_days: int  # days recorded as working (调休上班)
     removed: int  # overrides of the year that the new record no longer lists
     republished: bool  # the year had been published before
+    rescheduled: int = 0  # open cases whose promised date or calendar flag changed
 
     def summary(self) -> str:
         text = gettext("%(year)d 年安排已记录：休息日 %(holidays)d 天，调休上班 %(makeup)d 天") % {
@@ -60,7 +63,12 @@ class PublishReport:
             text += gettext("，删除不再列出的调整 %(removed)d 天") % {"removed": self.removed}
         if self.republished:
             text += gettext("（重新发布）")
-        return text + gettext("。")
+        text += gettext("。")
+        if self.rescheduled:
+            text += gettext("已重新计算 %(count)d 件在办办件的承诺办结日。") % {
+                "count": self.rescheduled
+            }
+        return text
 
 
 # --- Checks -----------------------------------------------------------------------------------
@@ -138,6 +146,18 @@ def _lock() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
 
 
+def _reschedule(since: dt.date, until: dt.date) -> int:
+    """Recompute the promised dates of the open cases whose window touches [since, until], in the
+    caller's transaction (after ``calendar.note_write``, so they count by the new calendar): the
+    calendar change and its effect on every centre's cases land together or not at all."""
+    from delegation.services import recompute_deadlines
+
+    repair = recompute_deadlines(since=since, until=until)
+    if repair.changed:
+        logger.info("calendar %s–%s: %s case(s) rescheduled", since, until, repair.changed)
+    return repair.changed
+
+
 def _actor(actor: Any):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
@@ -186,6 +206,7 @@ def set_override(date: dt.date, is_working_day: bool, *, note: str, actor=None) 
             },
         )
         calendar.note_write()
+        _reschedule(date, date)
     logger.info("calendar override %s working=%s by %s: %s", date, is_working_day, actor, note)
     return override
 
@@ -205,6 +226,7 @@ def remove_override(date: dt.date, *, actor=None) -> None:
                 params={"date": date.isoformat()},
             )
         calendar.note_write()
+        _reschedule(date, date)
     logger.info("calendar override %s removed by %s", date, actor)
 
 
@@ -321,12 +343,14 @@ def publish_year(year: int, days: Iterable[Any], *, note: str = "", actor=None) 
             defaults={"note": note.strip(), "created_at": now, "created_by": recorded_by},
         )
         calendar.note_write()
+        rescheduled = _reschedule(dt.date(year, 1, 1), dt.date(year, 12, 31))
     report = PublishReport(
         year=year,
         holidays=sum(not entry.is_working_day for entry in entries),
         makeup_working_days=sum(entry.is_working_day for entry in entries),
         removed=removed,
         republished=not created,
+        rescheduled=rescheduled,
     )
     logger.info("calendar year %s published by %s: %s", year, actor, report)
     return report
@@ -347,4 +371,5 @@ def unpublish_year(year: int, *, actor=None) -> None:
                 params={"year": year},
             )
         calendar.note_write()
+        _reschedule(dt.date(year, 1, 1), dt.date(year, 12, 31))
     logger.info("calendar year %s unpublished by %s", year, actor)
