@@ -165,3 +165,24 @@ def test_provisional_dates_are_told_and_can_be_listed(network):
         assert other in [
             c.tracking_no for c in queries.worklist(centre, TOWN_STAFF, calendar_fallback=False)
         ]
+
+
+def test_the_calendar_commands_repair_too(network, tmp_path):
+    town, county = accepted_at_township_and_county()
+    first = NEW_YEAR[0].date
+    call_command("calendar_day", first.isoformat(), "--holiday", "--note", "元旦", verbosity=0)
+    case = case_at(TOWNSHIP, town)
+    assert case.due_on == add_working_days(START, case.promised_limit_days).due
+    assert case.calendar_fallback is True  # the rest of BEYOND is still a guess
+    assert actions_at(COUNTY, county)[-1] == "recompute_deadline"
+    schedule = tmp_path / "year.csv"
+    schedule.write_text(
+        "date,is_working_day,note\n" + "".join(f"{e.date.isoformat()},0,元旦\n" for e in NEW_YEAR),
+        encoding="utf-8",
+    )
+    from io import StringIO
+
+    out = StringIO()
+    call_command("calendar_year", str(BEYOND), str(schedule), stdout=out)
+    assert case_at(TOWNSHIP, town).calendar_fallback is False
+    assert "重新计算" in out.getvalue() or "Recomputed" in out.getvalue()
