@@ -433,8 +433,8 @@ def recompute_deadlines(
     Called by ``workdays.services`` in the transaction of each calendar write, and by
     ``manage.py recompute_deadlines``. The candidates come from the projection (open, clock
     started on or before ``until``, due on or after ``since``), one query for the network; each
-    centre with candidates is then repaired in its own schema with four statements whatever its
-    number of cases: lock and read the cases and their pauses, then one statement that updates
+    centre with candidates is then repaired in its own schema with two statements whatever its
+    number of cases: lock and read the cases with their pauses, then one statement that updates
     the cases that changed, their projection rows, and appends a ``recompute_deadline`` event
     to each. ``calendar_fallback`` is set afresh, so it clears once the calendar knows the days.
     Idempotent: a second run changes nothing.
@@ -464,25 +464,23 @@ def recompute_deadlines(
 def _recompute_centre(centre: ServiceCentre, case_ids: list[int]) -> int:
     from workdays.calendar import due_date_with_pauses
 
-    with in_centre(centre), transaction.atomic(), connection.cursor() as cur:
+    # No savepoint inside a calendar write: one failure undoes the write and all its repairs.
+    with in_centre(centre), transaction.atomic(savepoint=False), connection.cursor() as cur:
         cur.execute(
-            "SELECT id, clock_started_on, promised_limit_days, due_on, calendar_fallback "
-            "FROM delegation_case WHERE id = ANY(%s) AND state = ANY(%s) "
-            "AND clock_started_on IS NOT NULL ORDER BY id FOR UPDATE",
+            "SELECT c.id, c.clock_started_on, c.promised_limit_days, c.due_on, c.calendar_fallback,"
+            " (SELECT array_agg(p.started_on ORDER BY p.started_on) FROM delegation_casepause p"
+            "   WHERE p.case_id = c.id),"
+            " (SELECT array_agg(p.ended_on ORDER BY p.started_on) FROM delegation_casepause p"
+            "   WHERE p.case_id = c.id) "
+            "FROM delegation_case c WHERE c.id = ANY(%s) AND c.state = ANY(%s) "
+            "AND c.clock_started_on IS NOT NULL ORDER BY c.id FOR UPDATE OF c",
             [case_ids, list(OPEN_STATES)],
         )
         cases = cur.fetchall()
-        cur.execute(
-            "SELECT case_id, started_on, ended_on FROM delegation_casepause "
-            "WHERE case_id = ANY(%s) ORDER BY case_id, started_on",
-            [[row[0] for row in cases]],
-        )
-        pauses: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
-        for case_id, started_on, ended_on in cur.fetchall():
-            pauses.setdefault(case_id, []).append((started_on, ended_on))
         rows: dict[str, list] = {"ids": [], "due": [], "fallback": [], "notes": [], "data": []}
-        for case_id, started, days, due_on, fallback in cases:
-            deadline = due_date_with_pauses(started, days, pauses.get(case_id, ()))
+        for case_id, started, days, due_on, fallback, pauses_from, pauses_to in cases:
+            pauses = list(zip(pauses_from, pauses_to, strict=True)) if pauses_from else ()
+            deadline = due_date_with_pauses(started, days, pauses)
             if (deadline.due, deadline.fallback) == (due_on, fallback):
                 continue
             rows["ids"].append(case_id)

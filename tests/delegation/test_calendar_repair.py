@@ -186,3 +186,21 @@ def test_the_calendar_commands_repair_too(network, tmp_path):
     call_command("calendar_year", str(BEYOND), str(schedule), stdout=out)
     assert case_at(TOWNSHIP, town).calendar_fallback is False
     assert "重新计算" in out.getvalue() or "Recomputed" in out.getvalue()
+
+
+def test_the_repair_counts_the_pauses_of_the_clock(network):
+    from delegation.models import CasePause
+    from workdays.calendar import due_date_with_pauses
+
+    town = log_and_forward("T-1")
+    s.accept_case(TOWNSHIP, TOWN_STAFF, town)
+    s.request_supplement(TOWNSHIP, TOWN_STAFF, town, materials=["收入证明"])
+    s.receive_supplement(TOWNSHIP, TOWN_STAFF, town, materials=["收入证明"])
+    started_on(TOWNSHIP, town, START)
+    paused = [(START + dt.timedelta(days=1), START + dt.timedelta(days=2))]
+    with in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
+        CasePause.objects.update(started_on=paused[0][0], ended_on=paused[0][1])
+    publish_year(BEYOND, NEW_YEAR)
+    case = case_at(TOWNSHIP, town)
+    assert case.due_on == due_date_with_pauses(START, case.promised_limit_days, paused).due
+    assert case.due_on > add_working_days(START, case.promised_limit_days).due
