@@ -817,7 +817,14 @@ def intake_window_ends(case: Case) -> dt.date | None:
 def _intake_lapsed(centre: ServiceCentre, case: Case, today: dt.date) -> bool:
     """Whether the intake window of ``case`` is over. A village register entry has none: the
     agent forwards it (supervised separately), the receiving centre's window starts then."""
-    if centre.tier == Tier.VILLAGE:
+    from workdays.calendar import add_working_days
+
+    if centre.tier == Tier.VILLAGE or case.state != State.SUBMITTED or case.accepted_at:
+        return False
+    # A supplement only moves the intake day later: in time by the receipt is in time (and
+    # spares the hot path of acceptance a query for the pauses).
+    received = timezone.localdate(case.submitted_at)
+    if today <= add_working_days(received, INTAKE_WINDOW_WORKING_DAYS).due:
         return False
     ends = intake_window_ends(case)
     return ends is not None and today > ends
