@@ -421,6 +421,10 @@ FROM changed JOIN v ON v.id = changed.id
 """
 
 
+#: Centres repaired per transaction by ``recompute_deadlines``.
+REPAIR_BATCH_CENTRES = 50
+
+
 def recompute_deadlines(
     *,
     since: dt.date | None = None,
@@ -430,7 +434,7 @@ def recompute_deadlines(
     """Recompute the promised date of every open case whose clock window may contain a day in
     [since, until], in every centre (or in ``centres``), by the calendar as it is now.
 
-    Called by ``workdays.services`` in the transaction of each calendar write, and by
+    Called by ``workdays.services`` once each calendar write has committed, and by
     ``manage.py recompute_deadlines``. The candidates come from the projection (open, clock
     started on or before ``until``, due on or after ``since``), one query for the network; each
     centre with candidates is then repaired in its own schema with two statements whatever its
@@ -454,17 +458,25 @@ def recompute_deadlines(
     for centre_id, case_id in records.values_list("centre_id", "case_id").iterator(chunk_size=5000):
         by_centre.setdefault(centre_id, []).append(case_id)
     checked = changed = 0
-    for centre in ServiceCentre.objects.filter(pk__in=by_centre).order_by("division_code"):
-        ids = by_centre[centre.pk]
-        checked += len(ids)
-        changed += _recompute_centre(centre, ids)
+    centres_to_repair = list(
+        ServiceCentre.objects.filter(pk__in=by_centre).order_by("division_code")
+    )
+    # A batch of centres per transaction: commits are amortised, and the locks one transaction
+    # takes on each schema's tables stay far below max_locks_per_transaction (a whole
+    # prefecture's schemas in one transaction would exhaust the lock table).
+    for first in range(0, len(centres_to_repair), REPAIR_BATCH_CENTRES):
+        with transaction.atomic():
+            for centre in centres_to_repair[first : first + REPAIR_BATCH_CENTRES]:
+                ids = by_centre[centre.pk]
+                checked += len(ids)
+                changed += _recompute_centre(centre, ids)
     return DeadlineRepair(centres=len(by_centre), checked=checked, changed=changed)
 
 
 def _recompute_centre(centre: ServiceCentre, case_ids: list[int]) -> int:
     from workdays.calendar import due_date_with_pauses
 
-    # No savepoint inside a calendar write: one failure undoes the write and all its repairs.
+    # Inside the batch's transaction (no savepoint per centre: a failure undoes the batch).
     with in_centre(centre), transaction.atomic(savepoint=False), connection.cursor() as cur:
         cur.execute(
             "SELECT c.id, c.clock_started_on, c.promised_limit_days, c.due_on, c.calendar_fallback,"
