@@ -132,7 +132,12 @@ TEMPLATES = [
 if EMBEDDED_DATABASE:
     from core.embedded import embedded_database_settings
 
-    _db = embedded_database_settings(VAR_DIR, os.environ.get("EMBEDDED_DB_NAME", "network"))
+    _db = embedded_database_settings(
+        VAR_DIR,
+        os.environ.get("EMBEDDED_DB_NAME", "network"),
+        # manage.py embedded_db status|stop sets it to 0: report on the server, never start it.
+        start=env_bool("EMBEDDED_DB_AUTOSTART", True),
+    )
 else:
     import dj_database_url
 
