@@ -99,6 +99,8 @@ CENTRE_HEADER = "HTTP_X_CENTRE"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT (bin/run runs collectstatic), also when DEBUG is off.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.routing.CentreRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -190,6 +192,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Hashed, compressed names (cacheable for ever) unless DEBUG; tests/conftest.py uses the plain
+# storage, so a test needs no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # --- Security (production defaults; DEBUG relaxes nothing but error pages) -----------------
 SESSION_COOKIE_HTTPONLY = True
