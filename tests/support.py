@@ -10,12 +10,30 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import connection
 
 from core.supervisor import unique_node_name
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 still, with test-sized costs (production uses Django's defaults; tests/api checks
+    that). The whole suite uses it: seeding the 7 demo users took seconds per test."""
+
+    time_cost = 1
+    memory_cost = 1024
+    parallelism = 1
+
+
+def build_demo_network() -> None:
+    """Provision the bundled demo network (19 centres)."""
+    from tenants.services import provision_network
+    from tenants.spec import load_spec
+
+    provision_network(load_spec("demo"))
 
 
 def broker_url() -> str:

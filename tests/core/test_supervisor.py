@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from core import supervisor
-from tests.support import ROOT, env_for_subprocess, wait_until
+from tests.support import ROOT, wait_until
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
 
@@ -66,7 +66,9 @@ def test_what_a_dead_child_left_behind_in_its_group_is_stopped_too(tmp_path):
 def test_sigterm_stops_every_child_and_exits_zero(tmp_path):
     """The supervisor as bin/run runs it, in its own process, stopped with SIGTERM."""
     script = (
-        "import sys, django; django.setup()\n"
+        "import sys, django\n"
+        "from django.conf import settings\n"
+        "settings.configure(USE_I18N=False); django.setup()\n"
         "from pathlib import Path\n"
         "from core import supervisor\n"
         f"d = Path({str(tmp_path)!r})\n"
@@ -76,7 +78,7 @@ def test_sigterm_stops_every_child_and_exits_zero(tmp_path):
     process = subprocess.Popen(
         [sys.executable, "-c", script],
         cwd=ROOT,
-        env=env_for_subprocess(DJANGO_SETTINGS_MODULE="core.settings"),
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.PIPE,
         text=True,
     )
