@@ -82,6 +82,28 @@ def demo_network(_layer_demo, db):
     return {c.division_code: c for c in ServiceCentre.objects.all()}
 
 
+def build_sample_dictionary() -> None:
+    from catalog.services import SAMPLE_DICTIONARY, import_dictionary
+
+    import_dictionary(SAMPLE_DICTIONARY)
+
+
+layers.register("sample", build_sample_dictionary)
+
+
+@pytest.fixture
+def _layer_sample() -> bool:
+    return layers.layers.provides("sample")
+
+
+@pytest.fixture
+def sample_dictionary(_layer_sample, db) -> None:
+    """The bundled sample item dictionary (73 items, 16 departments), imported once for the
+    tests that use it (tests/layers.py)."""
+    if not layers.layers.provides("sample"):
+        build_sample_dictionary()
+
+
 def pytest_terminal_summary(terminalreporter):
     if layers.layers.builds:
         built = ", ".join(f"{name} ×{n}" for name, n in sorted(layers.layers.builds.items()))

@@ -13,8 +13,8 @@ How it is wired (tests/conftest.py):
   ``api_network``, the assessment ``network``) requests, with a builder registered here.
 - At collection, ``_layers`` is put first in every test's fixtures, so it runs before any
   database fixture (also before ``@pytest.mark.django_db``): it closes a layer the test does not
-  use and opens the one it does. Tests keep their order: consecutive tests of one layer share
-  one build of it.
+  use and opens the one it does. Within each module the tests are grouped by layer (stably),
+  so consecutive tests of one layer share one build of it.
 - Transactional tests (``transactional_db``, ``django_db(transaction=True)``) never run inside
   a layer: other processes must see their data. Their layer fixtures fall back to building the
   data in the test itself, as before. So does a test that starts while some other fixture has
@@ -131,13 +131,27 @@ def layer_of(item: pytest.Item) -> str | None:
 
 
 def arrange(items: list[pytest.Item]) -> None:
-    """Put ``_layers`` first in every test's fixtures, so it runs before any database fixture."""
+    """Put ``_layers`` first in every test's fixtures, so it runs before any database fixture,
+    and group the tests of each module by layer (stably; modules keep their places, and
+    within a layer the tests keep their order), so that a layer is built once per module."""
     for item in items:
         names = item.fixturenames
         if "_layers" in names:
             names.remove("_layers")
         names.insert(0, "_layers")
         item.stash[_LAYER] = layer_of(item)
+    arranged: list[pytest.Item] = []
+    run: list[pytest.Item] = []
+    for item in [*items, None]:
+        if run and (item is None or item.path != run[0].path):
+            first: dict[str | None, int] = {}
+            for member in run:
+                first.setdefault(member.stash[_LAYER], len(first))
+            arranged += sorted(run, key=lambda member: first[member.stash[_LAYER]])
+            run = []
+        if item is not None:
+            run.append(item)
+    items[:] = arranged
 
 
 _LAYER = pytest.StashKey[str | None]()
