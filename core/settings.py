@@ -99,6 +99,8 @@ CENTRE_HEADER = "HTTP_X_CENTRE"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT (bin/run runs collectstatic), also when DEBUG is off.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.routing.CentreRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -132,7 +134,12 @@ TEMPLATES = [
 if EMBEDDED_DATABASE:
     from core.embedded import embedded_database_settings
 
-    _db = embedded_database_settings(VAR_DIR, os.environ.get("EMBEDDED_DB_NAME", "network"))
+    _db = embedded_database_settings(
+        VAR_DIR,
+        os.environ.get("EMBEDDED_DB_NAME", "network"),
+        # manage.py embedded_db status|stop sets it to 0: report on the server, never start it.
+        start=env_bool("EMBEDDED_DB_AUTOSTART", True),
+    )
 else:
     import dj_database_url
 
@@ -185,6 +192,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# Hashed, compressed names (cacheable for ever) unless DEBUG; tests/conftest.py uses the plain
+# storage, so a test needs no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # --- Security (production defaults; DEBUG relaxes nothing but error pages) -----------------
 SESSION_COOKIE_HTTPONLY = True
@@ -220,7 +237,9 @@ MESSAGES_RETENTION_DAYS = int(os.environ.get("MESSAGES_RETENTION_DAYS", "30"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_DEFAULT_QUEUE = "celery"
+#: The queue of periodic and other tasks; two deployments sharing a broker give each its own
+#: (and their own MESSAGES_QUEUE), or a worker of one would run the other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 # Celery's Django fixup closes the database connection before and after every task unless told
 # otherwise: one new PostgreSQL backend per message (the benchmark saw 5,506 sessions for 400
