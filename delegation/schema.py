@@ -15,7 +15,7 @@ from delegation import queries
 from delegation import services as s
 from delegation.dataloaders import ChainByTrackingNo, DelegationsByCase, EventsByCase, prime_cases
 from delegation.models import ApplicantKind, Case, Channel, Direction, State
-from delegation.tracking import track
+from delegation.tracking import track_public
 from graphql_api.context import require_actor, require_user
 from graphql_api.enums import enum_from_choices, value_of
 from graphql_api.mutations import BaseMutation
@@ -207,6 +207,18 @@ class CaseType(graphene.ObjectType):
         required=True,
         description="The whole chain of this tracking number, village first.",
     )
+    query_code = graphene.String(
+        description=(
+            "The query code (查询码) to print on the applicant's receipt: on the case's own page "
+            "at the centre that logged it; null elsewhere and in lists."
+        )
+    )
+
+    @staticmethod
+    def resolve_query_code(case, info):
+        if getattr(case, "_api_in_list", True):
+            return None
+        return case.query_code or None
 
     @staticmethod
     def resolve_applicant_id_number(case, info):
@@ -341,7 +353,14 @@ class NetworkQuery(graphene.ObjectType):
         graphene.NonNull(ChainHop),
         required=True,
         tracking_no=graphene.String(required=True),
-        description="Public: where a case is, by its tracking number (no personal data).",
+        query_code=graphene.String(
+            required=True, description="The query code (查询码) printed on the receipt."
+        ),
+        description=(
+            "Public: where a case is, by its tracking number and the query code of its receipt "
+            "(no personal data). A wrong number and a wrong code both give `case_not_found`; "
+            "too many misses from one address give `too_many_attempts` for a while."
+        ),
     )
     network_workload = graphene.List(
         graphene.NonNull(CentreWorkload),
@@ -352,8 +371,9 @@ class NetworkQuery(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_track_case(root, info, tracking_no):
-        return track(tracking_no.strip())
+    def resolve_track_case(root, info, tracking_no, query_code):
+        client = info.context.META.get("REMOTE_ADDR") or "unknown"
+        return track_public(tracking_no, query_code, client=client)
 
     @staticmethod
     def resolve_network_workload(root, info, division_code, tier=None):
@@ -409,6 +429,16 @@ class LogRequest(CaseMutation):
 
     class Arguments:
         input = LogRequestInput(required=True)
+
+    query_code = graphene.String(
+        description="The query code (查询码) to print on the applicant's receipt with the tracking "
+        "number: anonymous tracking needs both."
+    )
+
+    @classmethod
+    def perform_mutation(cls, info, context, **data):
+        fields = super().perform_mutation(info, context, **data)
+        return {**fields, "query_code": fields["case"].query_code}
 
     @classmethod
     def act(cls, centre, actor, input):

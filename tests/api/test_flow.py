@@ -131,8 +131,9 @@ def test_village_to_county_and_back_through_graphql_alone(api, demo_users):
     logged = api.op(
         "agent", "LogRequest", {"input": person_input(item="C-1")}, centre=VILLAGE, token=agent
     ).ok("logRequest")
-    no = logged["case"]["trackingNo"]
+    no, query_code = logged["case"]["trackingNo"], logged["queryCode"]
     assert re.fullmatch(rf"{VILLAGE}-\d{{8}}-\d{{5}}", no)
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{8}", query_code)  # for the receipt
     forwarded = api.op("agent", "ForwardCase", {"trackingNo": no}, centre=VILLAGE, token=agent)
     assert forwarded.ok("forwardCase")["case"]["state"] == "ESCALATED"
     drain()
@@ -223,8 +224,16 @@ def test_village_to_county_and_back_through_graphql_alone(api, demo_users):
         detail = api.op("staff", "CaseDetail", {"trackingNo": no}, centre=code, token=token)
         assert detail.payload("case")["state"] == "DELIVERED", code
 
-    # Anyone tracks it by number; no personal data on the way.
-    tracked = api.op("public", "TrackCase", {"trackingNo": no})
+    # The receipt's query code is on the case at the village, and nowhere up the chain.
+    village = api.op("agent", "AgentCase", {"trackingNo": no}, centre=VILLAGE, token=agent)
+    assert village.payload("case")["queryCode"] == query_code
+    county_case = api.op("staff", "CaseDetail", {"trackingNo": no}, centre=COUNTY, token=county)
+    assert county_case.payload("case")["queryCode"] is None
+
+    # The citizen tracks it by number and query code; no personal data on the way.
+    wrong = api.op("public", "TrackCase", {"trackingNo": no, "queryCode": "AAAAAAAA"})
+    assert wrong.codes == ["case_not_found"]
+    tracked = api.op("public", "TrackCase", {"trackingNo": no, "queryCode": query_code})
     hops = tracked.payload("trackCase")
     assert [(h["centreCode"], h["effectiveState"]) for h in hops] == [
         (VILLAGE, "DELIVERED"),
