@@ -17,13 +17,13 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import PermissionDenied
-from core.roles import Actor, Role
+from core.roles import DESK_ROLES, Actor, Role
 from tenants.divisions import Tier
 from tenants.models import ServiceCentre
 
 #: Roles that work a centre's desk, strongest first (a user holding several acts as the first).
 DESK_PRECEDENCE = (Role.HEAD, Role.STAFF, Role.AGENT)
-DESK_ROLES = frozenset(DESK_PRECEDENCE)
+assert frozenset(DESK_PRECEDENCE) == DESK_ROLES  # one order over the one set (core.roles)
 #: Roles that work on the network as a whole (city memberships, network endpoint).
 NETWORK_ROLES = frozenset({Role.ASSESSOR, Role.DICTIONARY_ADMIN})
 #: Roles that see applicants' ID numbers and phones in full on a case's page.

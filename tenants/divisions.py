@@ -24,6 +24,15 @@ class Tier(models.TextChoices):
     VILLAGE = "village", _("村便民服务室")
 
 
+#: A tier's short name, where a centre's own name follows (“县级 宜都市政务服务中心”).
+TIER_SHORT = {
+    Tier.CITY: _("市级"),
+    Tier.COUNTY: _("县级"),
+    Tier.TOWNSHIP: _("乡镇级"),
+    Tier.VILLAGE: _("村级"),
+}
+
+
 #: The tier each tier's parent must have (the tree is strict).
 PARENT_TIER: dict[str, str | None] = {
     Tier.CITY: None,
