@@ -20,6 +20,7 @@ from graphql_api.context import require_actor, require_user
 from graphql_api.enums import enum_from_choices, value_of
 from graphql_api.mutations import BaseMutation
 from graphql_api.pagination import CountableConnection, paginate
+from graphql_api.scalars import DateTime
 from tenants.schema import Centre, CentreByCode, TierEnum
 
 CaseStateEnum = enum_from_choices("CaseState", State, "The state of a case (办件状态).")
@@ -81,7 +82,7 @@ class CaseEventType(graphene.ObjectType):
     actor = graphene.String(required=True, description="Who acted (a name, or system).")
     role = graphene.String(required=True)
     centre_code = graphene.String(required=True, description="Where it happened.")
-    at = graphene.DateTime(required=True)
+    at = DateTime(required=True)
     note = graphene.String(required=True)
     details = graphene.JSONString(required=True)
 
@@ -108,7 +109,7 @@ class DelegationType(graphene.ObjectType):
     peer_centre_code = graphene.String(required=True)
     peer_centre = graphene.Field(Centre)
     tracking_no = graphene.String(required=True)
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
 
     @staticmethod
     def resolve_peer_centre_code(delegation, info):
@@ -127,8 +128,8 @@ class ChainHop(graphene.ObjectType):
     tier = TierEnum(required=True)
     state = CaseStateEnum(required=True)
     effective_state = CaseStateEnum(required=True)
-    received_at = graphene.DateTime(required=True)
-    left_at = graphene.DateTime(description="When it was escalated, decided or closed here.")
+    received_at = DateTime(required=True)
+    left_at = DateTime(description="When it was escalated, decided or closed here.")
     working_days = graphene.Int(description="Working days the centre held it (once it left).")
     calendar_fallback = graphene.Boolean(required=True)
 
@@ -180,11 +181,11 @@ class CaseType(graphene.ObjectType):
     handler_name = graphene.String(required=True)
     note = graphene.String(required=True)
     decision_reason = graphene.String(required=True)
-    submitted_at = graphene.DateTime(required=True)
-    accepted_at = graphene.DateTime()
-    escalated_at = graphene.DateTime()
-    decided_at = graphene.DateTime()
-    closed_at = graphene.DateTime()
+    submitted_at = DateTime(required=True)
+    accepted_at = DateTime()
+    escalated_at = DateTime()
+    decided_at = DateTime()
+    closed_at = DateTime()
     clock_started_on = graphene.Date()
     due_on = graphene.Date(description="The promised date (承诺办结日).")
     warning = graphene.Field(DeadlineWarning)
