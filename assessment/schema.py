@@ -113,6 +113,7 @@ class AssessmentResultType(DjangoObjectType):
             "score",
             "rank",
             "peers",
+            "idle",
         )
         convert_choices_to_enum = False
 

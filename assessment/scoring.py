@@ -11,6 +11,12 @@ A scheme has **scored indicators** and **adjustments**:
   is left out, and the **base score** is normalised: 100 × points earned ÷ the weights of the
   indicators that apply. So a village room that forwards everything is judged on coverage, 六有,
   turnaround and satisfaction, a county centre on its decisions too, on the same 100 scale.
+* But a rate with no cases behind it is not a good rate. A unit with **no case activity at all**
+  in the period (nothing received, accepted, refused, completed, forwarded, escalated or
+  departed) is **idle**, and each case indicator it lacks (``CASE_INDICATORS``) scores by its
+  ``without_data`` entry: ``"no_points"`` (the default: it counts with its full weight and earns
+  nothing) or ``"left_out"`` (as if it did not apply). So an idle centre is judged on coverage
+  and 六有 with every case indicator at zero, and never outranks one that handled cases.
 * An adjustment ``{"key", "kind": "bonus"|"penalty", "points", "cap"}`` adds or deducts
   ``points × value`` of the indicator (an absent value counts 0), at most ``cap`` and never
   below 0. **Score** = max(0, base + bonuses − penalties), two decimals.
@@ -22,7 +28,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from assessment.indicators import INDICATOR_KEYS
+from assessment.indicators import ACTIVITY, INDICATOR_KEYS
 from core.errors import Problem, ValidationFailed
 
 #: Indicators a scheme may score with a weight (rates and averages).
@@ -43,6 +49,21 @@ SCORABLE = [
 ]
 #: Indicators an adjustment may use: any numeric indicator.
 ADJUSTABLE = INDICATOR_KEYS
+#: Scorable indicators computed from cases: without data only where the unit had none.
+CASE_INDICATORS = frozenset(
+    {
+        "on_time_rate",
+        "early_rate",
+        "immediate_ratio",
+        "satisfaction_rate",
+        "turnaround_days",
+        "avg_saved_vs_legal",
+        "avg_saved_vs_promised",
+    }
+)
+#: How a case indicator an idle unit lacks scores (an indicator's ``without_data``).
+NO_POINTS, LEFT_OUT = "no_points", "left_out"
+WITHOUT_DATA = (NO_POINTS, LEFT_OUT)
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,13 @@ class ScoreCard:
     penalty: float
     score: float
     points: dict[str, float | None]
+    #: No case activity in the period (see the module docstring).
+    idle: bool = False
+
+
+def is_idle(indicators: dict) -> bool:
+    """Whether a unit had no case activity at all in the period."""
+    return not any(indicators.get(name) for name in ACTIVITY)
 
 
 def band_share(value: float, better: str, bands: list) -> float:
@@ -72,10 +100,18 @@ def score(indicators: dict, scheme) -> ScoreCard:
     """Score one unit's indicators by ``scheme`` (a ``ScoringScheme`` or anything alike)."""
     earned = applicable = 0.0
     points: dict[str, float | None] = {}
+    idle = is_idle(indicators)
     for item in scheme.indicators:
         value = indicators.get(item["key"])
         if value is None:
-            points[item["key"]] = None
+            no_points = (
+                idle
+                and item["key"] in CASE_INDICATORS
+                and item.get("without_data", NO_POINTS) == NO_POINTS
+            )
+            points[item["key"]] = 0.0 if no_points else None
+            if no_points:
+                applicable += item["weight"]
             continue
         got = item["weight"] * band_share(value, item.get("better", "higher"), item.get("bands"))
         points[item["key"]] = round(got, 4)
@@ -91,7 +127,9 @@ def score(indicators: dict, scheme) -> ScoreCard:
         else:
             penalty += amount
     total = max(0.0, base + bonus - penalty)
-    return ScoreCard(round(base, 2), round(bonus, 2), round(penalty, 2), round(total, 2), points)
+    return ScoreCard(
+        round(base, 2), round(bonus, 2), round(penalty, 2), round(total, 2), points, idle
+    )
 
 
 def rank(scores: list[float]) -> list[int]:
@@ -155,6 +193,12 @@ def check_definition(
             fail("invalid_bands", _("分档阈值不能重复。"), f"{where}.bands")
         elif better == "lower" and not bands:
             fail("bands_required", _("“越低越好”的指标须设分档。"), f"{where}.bands")
+        if item.get("without_data", NO_POINTS) not in WITHOUT_DATA:
+            fail(
+                "invalid_without_data",
+                _("无办件时的计分方式须为 no_points（不得分）或 left_out（不参与计分）。"),
+                f"{where}.without_data",
+            )
     if not isinstance(adjustments, list):
         fail("invalid_adjustments", _("加减分项须为列表。"), "adjustments")
         adjustments = []

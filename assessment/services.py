@@ -188,6 +188,7 @@ class UnitResult:
     penalty: float = 0.0
     score: float = 0.0
     points: dict = field(default_factory=dict)
+    idle: bool = False
     rank: int = 0
     peers: int = 0
 
@@ -260,7 +261,7 @@ def compute(
     for unit in units:
         card = score(unit.indicators, scheme)
         unit.base_score, unit.bonus, unit.penalty = card.base, card.bonus, card.penalty
-        unit.score, unit.points = card.score, card.points
+        unit.score, unit.points, unit.idle = card.score, card.points, card.idle
         by_group[(unit.scope, unit.tier)].append(unit)
     for group in by_group.values():
         for unit, position in zip(group, rank([u.score for u in group]), strict=True):
@@ -355,7 +356,7 @@ def run_assessment(
 
 RESULT_COLUMNS = [
     "run_id", "scope", "code", "tier", "name", "parent_code", "indicators", "points",
-    "base_score", "bonus", "penalty", "score", "rank", "peers",
+    "base_score", "bonus", "penalty", "score", "rank", "peers", "idle",
 ]  # fmt: skip
 
 
@@ -382,6 +383,7 @@ def _store_results(run: AssessmentRun, units: list[UnitResult]) -> None:
                         u.score,
                         u.rank,
                         u.peers,
+                        u.idle,
                     )
                 )
 
