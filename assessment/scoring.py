@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_lazy as _
 
 from assessment.indicators import ACTIVITY, INDICATOR_KEYS
-from core.errors import Problem, ValidationFailed
+from core.errors import Problem, ValidationFailed, lazy_percent
 
 #: Indicators a scheme may score with a weight (rates and averages).
 SCORABLE = [
@@ -152,7 +152,7 @@ def check_definition(
     problems: list[Problem] = []
 
     def fail(code: str, message, column: str) -> None:
-        problems.append(Problem(code=code, message=str(message), column=column))
+        problems.append(Problem(code=code, message=message, column=column))
 
     if not isinstance(indicators, list) or not indicators:
         fail("scheme_empty", _("考核方案至少要有一个计分指标。"), "indicators")
@@ -165,9 +165,11 @@ def check_definition(
             continue
         key = item.get("key")
         if key not in SCORABLE:
-            fail("unknown_indicator", _("“%s”不是可计分的指标。") % key, f"{where}.key")
+            fail(
+                "unknown_indicator", lazy_percent(_("“%s”不是可计分的指标。"), key), f"{where}.key"
+            )
         elif key in seen:
-            fail("duplicate_indicator", _("指标“%s”重复。") % key, f"{where}.key")
+            fail("duplicate_indicator", lazy_percent(_("指标“%s”重复。"), key), f"{where}.key")
         seen.add(key)
         weight = item.get("weight")
         if not _number(weight) or weight <= 0 or weight > 100:
@@ -208,7 +210,11 @@ def check_definition(
             fail("invalid_adjustment", _("加减分项须为对象。"), where)
             continue
         if item.get("key") not in ADJUSTABLE:
-            fail("unknown_indicator", _("“%s”不是指标。") % item.get("key"), f"{where}.key")
+            fail(
+                "unknown_indicator",
+                lazy_percent(_("“%s”不是指标。"), item.get("key")),
+                f"{where}.key",
+            )
         if item.get("kind") not in ("bonus", "penalty"):
             fail("invalid_kind", _("kind 须为 bonus 或 penalty。"), f"{where}.kind")
         if not _number(item.get("points")) or item["points"] <= 0:

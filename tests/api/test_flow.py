@@ -66,6 +66,9 @@ MAIN_FLOW = {
     ("public", "TrackCase"),
     ("assessor", "AssessorLogin"),
     ("assessor", "NetworkWorkload"),
+    ("assessor", "RunAssessment"),
+    ("assessor", "CompareAssessments"),
+    ("assessor", "ExportAssessment"),
     ("head", "HeadLogin"),
     ("head", "SubtreeWorkload"),
 }
@@ -249,6 +252,32 @@ def test_village_to_county_and_back_through_graphql_alone(api, demo_users):
     )
     by_code = {row["centre"]["divisionCode"]: row for row in rows}
     assert by_code[COUNTY]["decided"] == 1 and by_code[VILLAGE]["decided"] == 1
+
+    # … runs the assessment of this month twice, compares the runs and exports one.
+    today = timezone.localdate()
+    period = {"periodStart": f"{today:%Y-%m}-01", "periodEnd": str(today), "subtreeCode": CITY}
+    runs = [
+        api.op("assessor", "RunAssessment", period, token=assessor).ok("runAssessment")["run"]
+        for _ in range(2)
+    ]
+    townships = {r["code"]: r for r in runs[0]["results"]}
+    assert not townships[TOWNSHIP]["idle"]  # it handled the case
+    assert all(r["idle"] for code, r in townships.items() if code != TOWNSHIP)
+    assert townships[TOWNSHIP]["rank"] == 1
+    compared = api.op(
+        "assessor", "CompareAssessments",
+        {"baseRunId": runs[0]["id"], "otherRunId": runs[1]["id"], "scope": "subtree"},
+        token=assessor,
+    ).payload("assessmentComparison")  # fmt: skip
+    assert {u["code"] for u in compared["units"]} >= {CITY, COUNTY, TOWNSHIP}
+    assert all(u["scoreDelta"] == 0 for u in compared["units"])
+    export = api.op(
+        "assessor", "ExportAssessment", {"runId": runs[1]["id"], "format": "XLSX"}, token=assessor
+    ).payload("assessmentExport")
+    assert export["expiresAt"].endswith("+08:00") and export["filename"].endswith(".xlsx")
+    download = api.client.get(export["url"], HTTP_AUTHORIZATION=f"Bearer {assessor}")
+    assert download.status_code == 200 and download.content.startswith(b"PK")  # a zip: XLSX
+    assert api.client.get(export["url"]).status_code == 403  # not without the caller's token
     head = login(api, "head", "HeadLogin", "head.420500", centre=CITY)
     workload = api.op("head", "SubtreeWorkload", {}, centre=CITY, token=head)
     assert {row["centre"]["divisionCode"] for row in workload.payload("subtreeWorkload")} >= {

@@ -166,7 +166,7 @@ def test_a_bad_scheme_is_refused_whole(may_module, assessor):
         (
             Actor(name="县考核", role=Role.ASSESSOR, centre="420581"),
             "420506",
-            "outside_jurisdiction",
+            "out_of_jurisdiction",
         ),
         (
             Actor(name="无中心", role=Role.ASSESSOR, centre="429999"),
