@@ -1,4 +1,4 @@
-"""The case state machine (DESIGN.md §5): one table of allowed moves, one function to apply it.
+"""The case state machine (docs/domain.md): one table of allowed moves, one function to apply it.
 
 A move is (from state, action) → to state. Actions a person takes carry the roles allowed to
 take them; the ``upstream_*`` actions are applied by the system when a status report arrives
