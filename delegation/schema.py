@@ -15,6 +15,7 @@ from delegation import queries
 from delegation import services as s
 from delegation.dataloaders import ChainByTrackingNo, DelegationsByCase, EventsByCase, prime_cases
 from delegation.models import ApplicantKind, Case, Channel, Direction, State
+from delegation.states import action_label
 from delegation.tracking import track_public
 from graphql_api.context import require_actor, require_user
 from graphql_api.enums import enum_from_choices, value_of
@@ -77,6 +78,9 @@ class CaseEventType(graphene.ObjectType):
 
     seq = graphene.Int(required=True)
     action = graphene.String(required=True, description="e.g. log, forward, accept, approve.")
+    action_label = graphene.String(
+        required=True, description="The action as a person reads it (登记, 受理…), never the id."
+    )
     from_state = CaseStateEnum()
     to_state = CaseStateEnum(required=True)
     actor = graphene.String(required=True, description="Who acted (a name, or system).")
@@ -85,6 +89,10 @@ class CaseEventType(graphene.ObjectType):
     at = DateTime(required=True)
     note = graphene.String(required=True)
     details = graphene.JSONString(required=True)
+
+    @staticmethod
+    def resolve_action_label(event, info):
+        return action_label(event.action)
 
     @staticmethod
     def resolve_from_state(event, info):

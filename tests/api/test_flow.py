@@ -204,6 +204,8 @@ def test_village_to_county_and_back_through_graphql_alone(api, demo_users):
     assert [hop["centreCode"] for hop in case["chain"]] == [VILLAGE, TOWNSHIP, COUNTY]
     actions = [event["action"] for event in case["events"]]
     assert actions[:2] == ["log", "forward"] and actions[-1] == "upstream_approved"
+    labels = [event["actionLabel"] for event in case["events"]]
+    assert labels[:2] == ["登记", "转办上报"] and labels[-1] == "上级准予许可"
     delivered = api.op(
         "agent", "AgentDeliver", {"trackingNo": no, "note": "已电话告知并送达"},
         centre=VILLAGE, token=agent,
