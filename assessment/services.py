@@ -25,7 +25,7 @@ from assessment.models import AssessmentResult, AssessmentRun, Scope, ScoringSch
 from assessment.scoring import rank, score, validate_definition
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.roles import Actor, Role
-from tenants.divisions import Tier
+from tenants.divisions import SUBTREE_PREFIX_LENGTH, Tier
 from tenants.models import ServiceCentre
 
 #: progress(step, total, label): the command's progress bar.
@@ -240,7 +240,7 @@ def compute(
             open_counts.get(centre["id"], {}),
             status[centre["id"]],
         )
-        for p in {code[:4], code[:6], code[:9], code}:
+        for p in {code[:n] for n in SUBTREE_PREFIX_LENGTH.values()}:  # every subtree above it
             if p in subtree_totals:
                 ind.add_totals(subtree_totals[p], totals)
         indicators = ind.derive(totals, scheme.satisfied_min_rating)
