@@ -19,7 +19,7 @@ DECIDING_ROLES = frozenset({Role.STAFF, Role.HEAD})
 #: action → (roles that may take it, {from state: to state})
 TRANSITIONS: dict[str, tuple[frozenset[str], dict[str, str]]] = {
     "forward": (
-        DESK_ROLES,
+        frozenset({Role.AGENT, Role.STAFF, Role.HEAD}),
         {s: S.ESCALATED for s in OPEN_STATES - {S.ESCALATED}},
     ),
     "accept": (DECIDING_ROLES, {S.SUBMITTED: S.ACCEPTED}),
