@@ -115,7 +115,7 @@ def test_demo_chain_speaks_chinese_throughout(network):
     with translation.override("zh-hans"):
         call_command("demo_chain", item="C-1", village=VILLAGE, stdout=out)
     text = out.getvalue()
-    assert "县级" in text and "已送达" in text
+    assert "县级" in text and "已送达" in text and "回执查询码" in text
     words = set(LATIN.findall(text))
     internal = {"county", "township", "village", "city", "delivered", "approved", "escalated"}
     assert not words & internal, text

@@ -75,8 +75,8 @@ class Command(BaseCommand):
         )
         no = case.tracking_no
         self.say(
-            _("[%(centre)s] 代办员登记 %(no)s，承诺办结日 %(due)s")
-            % {"centre": village.name, "no": no, "due": case.due_on}
+            _("[%(centre)s] 代办员登记 %(no)s（回执查询码 %(code)s），承诺办结日 %(due)s")
+            % {"centre": village.name, "no": no, "code": case.query_code, "due": case.due_on}
         )
         s.forward_case(village, agent, no)
         self.say(
