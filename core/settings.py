@@ -219,6 +219,11 @@ LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "5
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "20"))
 LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
 
+# --- Anonymous tracking (delegation.tracking.track_public) ----------------------------------------
+#: Failed lookups (wrong number or wrong query code) allowed per client address in the window.
+TRACKING_FAILURES_PER_CLIENT = int(os.environ.get("TRACKING_FAILURES_PER_CLIENT", "10"))
+TRACKING_FAILURE_WINDOW_MINUTES = int(os.environ.get("TRACKING_FAILURE_WINDOW_MINUTES", "15"))
+
 # --- Messaging ----------------------------------------------------------------------------
 # Production and CI: RabbitMQ. The embedded default has no broker: see docs/architecture.md
 # ("Messaging without a broker") for the fallback.
