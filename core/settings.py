@@ -7,6 +7,7 @@ unless asked for.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -202,6 +203,28 @@ LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "5
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "20"))
 LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
 
+
+# --- Personal data (core.personal_data) ------------------------------------------------------
+def _personal_data_keys() -> str:
+    keys = os.environ.get("PERSONAL_DATA_KEYS", "").strip()
+    if keys:
+        return keys
+    if not (DEBUG or EMBEDDED_DATABASE):
+        raise ImproperlyConfigured(
+            "PERSONAL_DATA_KEYS must be set when DATABASE_URL points at a server."
+        )
+    # Development: one AES-256 key generated once under var/ (cases sealed with it stay readable).
+    path = VAR_DIR / "data_keys"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"local1:{base64.b64encode(secrets.token_bytes(32)).decode()}\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+#: "kid1:<base64 32-byte key>,kid2:…": the first seals, all open (rotation: docs/architecture.md).
+PERSONAL_DATA_KEYS = _personal_data_keys()
+
 # --- Messaging ----------------------------------------------------------------------------
 # Production and CI: RabbitMQ. The embedded default has no broker: see docs/architecture.md
 # ("Messaging without a broker") for the fallback.
@@ -241,6 +264,29 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
     }
 }
+
+
+# --- Broker over TLS -------------------------------------------------------------------------
+def broker_use_ssl(url: str, environ=os.environ) -> dict | None:
+    """kombu's ``ssl`` options for an ``amqps://`` broker URL (None for plain ``amqp://``): the
+    server's certificate is always verified, against ``BROKER_CA_FILE`` (else the system's CAs);
+    ``BROKER_CERT_FILE``/``BROKER_KEY_FILE`` add a client certificate."""
+    if not url.lower().startswith("amqps://"):
+        return None
+    import ssl
+
+    options: dict = {"cert_reqs": ssl.CERT_REQUIRED}
+    for option, name in (
+        ("ca_certs", "BROKER_CA_FILE"),
+        ("certfile", "BROKER_CERT_FILE"),
+        ("keyfile", "BROKER_KEY_FILE"),
+    ):
+        if environ.get(name):
+            options[option] = environ[name]
+    return options
+
+
+CELERY_BROKER_USE_SSL = broker_use_ssl(CELERY_BROKER_URL)
 
 LOGGING = {
     "version": 1,

@@ -23,6 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric, uscc
 
+from accounts.permissions import mask_id_number, mask_phone
+from core import personal_data
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.roles import Actor, Role
 from delegation.models import (
@@ -132,7 +134,12 @@ def validate_applicant(applicant: Applicant) -> Applicant:
             _("%(label)s“%(number)s”无效（%(reason)s）。"),
             code=code,
             field="applicant_id_number",
-            params={"label": label, "number": applicant.id_number, "reason": exc.message},
+            # Never the number in full: an error may travel to logs and screens.
+            params={
+                "label": label,
+                "number": mask_id_number(applicant.id_number),
+                "reason": exc.message,
+            },
         ) from exc
     phone = (applicant.phone or "").strip()
     if phone and not _PHONE_RE.match(phone):
@@ -140,7 +147,7 @@ def validate_applicant(applicant: Applicant) -> Applicant:
             _("联系电话“%(phone)s”格式不正确。"),
             code="invalid_phone",
             field="applicant_phone",
-            params={"phone": phone},
+            params={"phone": mask_phone(phone)},
         )
     return Applicant(kind=applicant.kind, name=name, id_number=number, phone=phone)
 
@@ -445,6 +452,7 @@ def log_request(
             applicant_name=applicant.name,
             applicant_id_number=applicant.id_number,
             applicant_phone=applicant.phone,
+            applicant_id_hash=personal_data.lookup_hash(applicant.id_number),
             item_version=version,
             item_code=version.item.code,
             item_name=version.name,
@@ -559,12 +567,15 @@ def _hand_up(
             "tracking_no": case.tracking_no,
             "origin_centre": case.origin_centre,
             "item_version": case.item_version_id,
-            "applicant": {
-                "kind": case.applicant_kind,
-                "name": case.applicant_name,
-                "id_number": case.applicant_id_number,
-                "phone": case.applicant_phone,
-            },
+            # ID number and phone sealed (core.personal_data); apply_forwarded opens them.
+            "applicant": personal_data.seal_applicant(
+                {
+                    "kind": case.applicant_kind,
+                    "name": case.applicant_name,
+                    "id_number": case.applicant_id_number,
+                    "phone": case.applicant_phone,
+                }
+            ),
             "materials": case.materials,
             "note": note,
             "forwarded_by": actor.name,
@@ -815,14 +826,16 @@ def apply_forwarded(centre: ServiceCentre, message: dict) -> Delegation:
     from catalog.models import ServiceItemVersion
 
     p = message["payload"]
+    applicant = personal_data.open_applicant(p["applicant"])
     version = ServiceItemVersion.objects.select_related("item").get(pk=p["item_version"])
     case = Case.objects.create(
         tracking_no=p["tracking_no"],
         channel=Channel.DELEGATED,
-        applicant_kind=p["applicant"]["kind"],
-        applicant_name=p["applicant"]["name"],
-        applicant_id_number=p["applicant"]["id_number"],
-        applicant_phone=p["applicant"]["phone"],
+        applicant_kind=applicant["kind"],
+        applicant_name=applicant["name"],
+        applicant_id_number=applicant["id_number"],
+        applicant_phone=applicant["phone"],
+        applicant_id_hash=personal_data.lookup_hash(applicant["id_number"]),
         item_version=version,
         item_code=version.item.code,
         item_name=version.name,
