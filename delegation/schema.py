@@ -287,6 +287,9 @@ class CentreQuery(graphene.ObjectType):
         item_code=graphene.String(),
         due_soon=graphene.Boolean(description="Only cases with a yellow warning."),
         overdue=graphene.Boolean(description="Only cases with a red warning."),
+        applicant_id_number=graphene.String(
+            description="Only the cases of this applicant (an exact ID number or credit code)."
+        ),
         order_by=WorklistOrder(default_value=WorklistOrder.NEWEST.value),
         description="This centre's cases (an agent: the village register), newest first.",
     )
@@ -304,7 +307,8 @@ class CentreQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_worklist(root, info, state=None, item_code=None, due_soon=False, overdue=False,
-                         order_by=WorklistOrder.NEWEST.value, **args):  # fmt: skip
+                         order_by=WorklistOrder.NEWEST.value, applicant_id_number=None,
+                         **args):  # fmt: skip
         context = require_actor(info)
         cases = queries.worklist(
             context.centre,
@@ -314,6 +318,7 @@ class CentreQuery(graphene.ObjectType):
             due_soon=bool(due_soon),
             overdue=bool(overdue),
             order=value_of(order_by),
+            applicant_id_number=applicant_id_number,
         )
 
         def on_page(page):
