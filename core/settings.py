@@ -198,9 +198,14 @@ if env_bool("HTTPS"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Login throttling (accounts.services.login) -------------------------------------------------
-#: Failed password logins allowed per username within the window, from one address and in all.
-LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "5"))
-LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "20"))
+#: Per (username, client): free failures within the window, then a delay after each failure that
+#: starts at LOGIN_DELAY_SECONDS and doubles, up to LOGIN_MAX_DELAY_SECONDS. No hard lock-out of
+#: a username: another client's failures never lock its owner out.
+LOGIN_FAILURES_BEFORE_DELAY = int(os.environ.get("LOGIN_FAILURES_BEFORE_DELAY", "5"))
+LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", "2"))
+LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", "900"))
+#: Per client, all usernames together: past this many failures in the window, refused.
+LOGIN_FAILURES_PER_CLIENT = int(os.environ.get("LOGIN_FAILURES_PER_CLIENT", "30"))
 LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
 
 
