@@ -14,7 +14,8 @@ Before validation, on the parsed document (``check_document``, one linear pass):
 During validation (rules added to graphql-core's):
 
 * Depth: the longest chain of nested fields (fragments followed), introspection excluded.
-* Complexity: every field costs 1, introspection included, and what is below a connection costs
+* Complexity: every field costs 1, introspection included (``__schema`` 1,000 more: it returns
+  the whole schema), and what is below a connection costs
   once per node it may return: the literal ``first``/``last``, ``MAX_PAGE_SIZE`` when it is a
   variable (validation does not see variable values), ``DEFAULT_PAGE_SIZE`` when absent. Aliases
   count separately, so one request cannot ask for the same heavy list fifty times.
@@ -61,6 +62,8 @@ MAX_ALIASES = 50
 MAX_INPUT_DEPTH = 20
 VALIDATION_SECONDS = 2.0
 MAX_LOGINS = 1
+#: What one ``__schema`` costs on top of its fields: a few per request, not hundreds.
+SCHEMA_INTROSPECTION_COST = 1000
 
 #: Control characters refused in any string input (C0 but tab, LF, CR; DEL; C1).
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
@@ -153,6 +156,8 @@ class _Measure:
                 if not name.startswith("__"):  # introspection is not limited in depth
                     depth = max(depth, 1 + below_depth)
                 cost += 1 + _multiplier(selection, named) * below_cost
+                if name == "__schema":  # the whole schema, whatever is selected below
+                    cost += SCHEMA_INTROSPECTION_COST
             elif isinstance(selection, InlineFragmentNode):
                 condition = selection.type_condition
                 fragment_type = (
