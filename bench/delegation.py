@@ -37,8 +37,6 @@ from pathlib import Path
 
 from _setup import ROOT, fresh_database
 
-from tenants.tenancy import in_centre
-
 TOWNSHIP_ITEM, COUNTY_ITEM = "SX-0012", "SX-0020"
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -93,6 +91,7 @@ def staff(codes: list[str], stop, out) -> None:
     from delegation import services as s
     from delegation.models import Case, State
     from tenants.models import ServiceCentre
+    from tenants.tenancy import in_centre
 
     centres = {c.division_code: c for c in ServiceCentre.objects.filter(division_code__in=codes)}
     while not stop.is_set():
@@ -255,6 +254,7 @@ def run(args, pids: dict[str, int]) -> dict:
     from delegation.models import CaseEvent
     from network.models import CaseRecord
     from tenants.models import ServiceCentre
+    from tenants.tenancy import in_centre
 
     n = args.cases
     centres = {c.division_code: c for c in ServiceCentre.objects.all()}
