@@ -155,6 +155,8 @@ class ApiView(GraphQLView):
                 max_tokens=getattr(settings, "GRAPHQL_MAX_TOKENS", validation.MAX_TOKENS),
             )
         except GraphQLError as exc:
+            if "tokens" in exc.message and "aborted" in exc.message:  # the token budget
+                raise validation.query_too_large(max_bytes) from exc
             return ExecutionResult(errors=[exc])
         validation.check_document(
             document,

@@ -98,6 +98,12 @@ def test_introspection_is_limited_too(api, people):
     assert api.post(get_introspection_query()).status == 200
 
 
+def test_too_many_tokens_are_refused(api, people, settings):
+    settings.GRAPHQL_MAX_TOKENS = 100
+    response = api.post("{ " + " ".join("__typename" for _ in range(200)) + " }")
+    assert_coded_400(response, "query_too_large")
+
+
 def test_an_oversized_query_is_refused(api, people, settings):
     settings.GRAPHQL_MAX_QUERY_BYTES = 1000
     response = api.post("{ __typename " + "#" * 2000 + " }")
