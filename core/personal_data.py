@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import FieldError, ImproperlyConfigured
 from django.db import models
 
 PREFIX = "pd1."
@@ -216,3 +216,13 @@ class EncryptedTextField(models.TextField):
     def get_prep_value(self, value):
         value = super().get_prep_value(value)
         return seal(value) if isinstance(value, str) else value
+
+    def get_lookup(self, lookup_name):
+        # A filter on the sealed column could only ever match nothing (every seal differs):
+        # refuse it loudly rather than return an empty result.
+        if lookup_name != "isnull":
+            raise FieldError(
+                f"{self.name} is sealed: filter on its lookup hash "
+                f"(core.personal_data.lookup_hashes), not with __{lookup_name}"
+            )
+        return super().get_lookup(lookup_name)

@@ -226,3 +226,12 @@ def test_broker_tls_options_follow_the_url_scheme():
     assert broker_use_ssl("amqp://guest:guest@127.0.0.1:5672//") is None
     options = broker_use_ssl("amqps://u:p@broker:5671/zw", {"BROKER_CA_FILE": "/etc/ca.pem"})
     assert options == {"cert_reqs": ssl.CERT_REQUIRED, "ca_certs": "/etc/ca.pem"}
+
+
+def test_filtering_on_a_sealed_column_is_refused(network):
+    from django.core.exceptions import FieldError
+
+    with in_centre(network[VILLAGE]):
+        with pytest.raises(FieldError, match="sealed"):
+            list(Case.objects.filter(applicant_id_number=PERSON.id_number))
+        assert list(Case.objects.filter(applicant_phone__isnull=True)) == []
