@@ -159,4 +159,5 @@ class LoginFailure(models.Model):
         indexes = [
             models.Index(fields=["username", "at"], name="login_failure_user_idx"),
             models.Index(fields=["at"], name="login_failure_at_idx"),
+            models.Index(fields=["address", "at"], name="login_failure_client_idx"),
         ]

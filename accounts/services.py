@@ -7,8 +7,9 @@ endpoint): a login at one centre gives nothing at another. Each failure has a st
 
 * ``invalid_credentials`` wrong username or password (which one is not said);
 * ``not_member`` the user holds no role that works at this centre;
-* ``too_many_attempts`` too many failed logins for this username lately (from this address, or
-  from anywhere): refused, even with the right password, until the window has passed;
+* ``too_many_attempts`` too many failed logins lately from this client: for this username a
+  growing delay, or for all usernames together the client's cap (``login``): refused, even
+  with the right password, until the delay or the window has passed;
 * ``token_invalid`` malformed or unknown token, or the user was deactivated;
 * ``token_expired`` / ``token_revoked``.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import math
 import secrets
 from dataclasses import dataclass
 
@@ -25,6 +27,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -157,18 +160,30 @@ def login(
     At a centre the user must hold a desk role there (agent, staff or head); on the network
     endpoint any active membership will do (what each query allows is checked per query).
 
-    Failed passwords are counted per username, from ``address`` (the caller's IP) and in all,
-    over ``LOGIN_FAILURE_WINDOW_MINUTES``; past the limits every login for that username is
-    refused (``too_many_attempts``) until the window has passed. A failure is written in its
-    own statement before the error is raised, so call this outside a transaction (the API's
-    Login mutation does) or the rollback takes the count with it.
+    Throttling, per client (``address``, the caller's IP), over
+    ``LOGIN_FAILURE_WINDOW_MINUTES``; every attempt that fails or is refused is counted:
+
+    * per (username, client): ``LOGIN_FAILURES_BEFORE_DELAY`` free failures, then each further
+      attempt must wait ``LOGIN_DELAY_SECONDS`` after the last one, doubled at each failure up
+      to ``LOGIN_MAX_DELAY_SECONDS``. Nobody elsewhere can lock a user out: the owner's own
+      client has its own count.
+    * per client, all usernames together: past ``LOGIN_FAILURES_PER_CLIENT`` failures every
+      login from there is refused until the window has passed (no guessing across names).
+
+    A failure is written in its own statement before the error is raised, so call this outside
+    a transaction (the API's Login mutation does) or the rollback takes the count with it.
     """
     name = (username or "").strip()
     key = name.casefold()[:150]
-    _check_throttle(key, address)
+    address = address or None
+    try:
+        _check_throttle(key, address)
+    except TooManyAttempts:
+        LoginFailure.objects.create(username=key, address=address)  # refused ones count too
+        raise
     user = authenticate(username=name, password=password or "")
     if user is None:  # unknown user, wrong password or deactivated: one answer for all
-        LoginFailure.objects.create(username=key, address=address or None)
+        LoginFailure.objects.create(username=key, address=address)
         raise AuthenticationFailed(
             _("用户名或密码错误。"), code="invalid_credentials", field="password"
         )
@@ -184,26 +199,44 @@ def login(
                 else _("该账号没有任何有效任职，不能登录。"),
                 code="not_member",
             )
-        LoginFailure.objects.filter(username=key).delete()  # the right password clears the count
+        # The right password clears this client's count for the name (not other clients').
+        LoginFailure.objects.filter(username=key, address=address).delete()
         return issue_token(user, centre=centre, label=label)
 
 
+def login_delay(failures: int) -> dt.timedelta:
+    """How long (username, client) must wait after its last failure, having failed ``failures``
+    times in the window."""
+    free = settings.LOGIN_FAILURES_BEFORE_DELAY
+    if failures < free:
+        return dt.timedelta(0)
+    seconds = settings.LOGIN_DELAY_SECONDS * 2 ** min(failures - free, 30)
+    return dt.timedelta(seconds=min(seconds, settings.LOGIN_MAX_DELAY_SECONDS))
+
+
 def _check_throttle(key: str, address: str | None) -> None:
-    window = dt.timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
-    since = timezone.now() - window
+    now = timezone.now()
+    since = now - dt.timedelta(minutes=settings.LOGIN_FAILURE_WINDOW_MINUTES)
     LoginFailure.objects.filter(at__lt=since).delete()  # expired: nothing to keep
-    recent = LoginFailure.objects.filter(username=key, at__gte=since)
-    too_many = recent.count() >= settings.LOGIN_FAILURES_PER_USERNAME or (
-        address is not None
-        and recent.filter(address=address).count() >= settings.LOGIN_FAILURES_PER_ADDRESS
-    )
-    if too_many:
+    client = LoginFailure.objects.filter(at__gte=since)
+    client = client.filter(address=address) if address else client.filter(address__isnull=True)
+    if client.count() >= settings.LOGIN_FAILURES_PER_CLIENT:
         raise TooManyAttempts(
             _("登录失败次数过多，请 %(minutes)d 分钟后再试。"),
             code="too_many_attempts",
             field="password",
             params={"minutes": settings.LOGIN_FAILURE_WINDOW_MINUTES},
         )
+    pair = client.filter(username=key).aggregate(failures=Count("id"), last=Max("at"))
+    if pair["failures"]:
+        wait = pair["last"] + login_delay(pair["failures"]) - now
+        if wait > dt.timedelta(0):
+            raise TooManyAttempts(
+                _("登录失败次数过多，请 %(seconds)d 秒后再试。"),
+                code="too_many_attempts",
+                field="password",
+                params={"seconds": max(1, math.ceil(wait.total_seconds()))},
+            )
 
 
 def issue_token(user, *, centre: ServiceCentre | None, label: str = "") -> IssuedToken:

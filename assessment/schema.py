@@ -123,6 +123,7 @@ class AssessmentRunType(DjangoObjectType):
     @staticmethod
     def resolve_results(run, info, scope=None, tier=None, limit=None, offset=0):
         results = services.run_results(run, scope=scope, tier=tier)
+        offset = offset or 0  # an explicit null: from the start
         return results[offset : offset + limit] if limit is not None else results[offset:]
 
     @staticmethod

@@ -397,6 +397,7 @@ def list_runs(
         qs = qs.filter(
             subtree_code__startswith=ind.subtree_prefix(centre.tier, centre.division_code)
         )
+    limit = 50 if limit is None else limit  # an explicit null in the API means the default
     return list(qs[: max(1, min(limit, 500))])
 
 

@@ -37,8 +37,6 @@ from pathlib import Path
 
 from _setup import ROOT, fresh_database
 
-from tenants.tenancy import in_centre
-
 TOWNSHIP_ITEM, COUNTY_ITEM = "SX-0012", "SX-0020"
 TICK = os.sysconf("SC_CLK_TCK")
 
@@ -93,6 +91,7 @@ def staff(codes: list[str], stop, out) -> None:
     from delegation import services as s
     from delegation.models import Case, State
     from tenants.models import ServiceCentre
+    from tenants.tenancy import in_centre
 
     centres = {c.division_code: c for c in ServiceCentre.objects.filter(division_code__in=codes)}
     while not stop.is_set():
@@ -193,7 +192,16 @@ def main() -> None:
     parser.add_argument("--group", type=int, default=100, help="relay batch size per recipient")
     parser.add_argument("--linger", type=float, default=0.05, help="relay linger, seconds")
     parser.add_argument("--out", default="delegation.json", help="file name under var/bench/")
+    parser.add_argument(
+        "--plaintext",
+        action="store_true",
+        help="store ID numbers and phones in clear (to measure what sealing costs)",
+    )
     args = parser.parse_args()
+    if args.plaintext:  # every process of the run, this one and the spawned ones
+        os.environ["PYTHONPATH"] = os.pathsep.join([str(ROOT / "bench" / "plaintext"), str(ROOT)])
+        sys.path.insert(0, str(ROOT))
+        import plaintext.sitecustomize  # noqa: F401  (bench/plaintext: patches core.personal_data)
     os.environ.setdefault("CELERY_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
     queue = f"bench-{uuid.uuid4().hex[:8]}"
     os.environ["MESSAGES_QUEUE"] = queue
@@ -206,7 +214,8 @@ def main() -> None:
 
     call_command("import_dictionary", "sample", verbosity=0)
     call_command("provision_network", "demo", verbosity=0)
-    env = dict(os.environ, EMBEDDED_DB_NAME=connection.settings_dict["NAME"], PYTHONPATH=str(ROOT))
+    env = dict(os.environ, EMBEDDED_DB_NAME=connection.settings_dict["NAME"])
+    env.setdefault("PYTHONPATH", str(ROOT))
     if os.environ.get("DATABASE_URL"):
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
     logs = ROOT / "var" / "bench"
@@ -235,6 +244,7 @@ def main() -> None:
 
         with app.connection_for_write() as conn:  # leave no private queue behind
             conn.default_channel.queue_delete(queue)
+    result["personal_data"] = "clear" if args.plaintext else "sealed"
     result["raw_single_row_tx_per_s"] = round(raw, 1)
     result["ratio_cases_per_s_to_raw_tx_per_s"] = round(result["cases_per_s"] / raw, 4)
     (logs / args.out).write_text(json.dumps(result, indent=2))
@@ -245,6 +255,7 @@ def run(args, pids: dict[str, int]) -> dict:
     from delegation.models import CaseEvent
     from network.models import CaseRecord
     from tenants.models import ServiceCentre
+    from tenants.tenancy import in_centre
 
     n = args.cases
     centres = {c.division_code: c for c in ServiceCentre.objects.all()}

@@ -7,6 +7,7 @@ unless asked for.
 
 from __future__ import annotations
 
+import base64
 import os
 import secrets
 from pathlib import Path
@@ -174,6 +175,11 @@ AUTH_PASSWORD_VALIDATORS = [
 API_TOKEN_TTL_HOURS = int(os.environ.get("API_TOKEN_TTL_HOURS", str(24 * 14)))
 GRAPHQL_MAX_DEPTH = int(os.environ.get("GRAPHQL_MAX_DEPTH", "10"))
 GRAPHQL_MAX_COMPLEXITY = int(os.environ.get("GRAPHQL_MAX_COMPLEXITY", "5000"))
+#: Per document, before validation (graphql_api/validation.py): text, tokens, fields, aliases.
+GRAPHQL_MAX_QUERY_BYTES = int(os.environ.get("GRAPHQL_MAX_QUERY_BYTES", str(64 * 1024)))
+GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "10000"))
+GRAPHQL_MAX_FIELDS = int(os.environ.get("GRAPHQL_MAX_FIELDS", "1000"))
+GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "50"))
 GRAPHENE = {"SCHEMA": "core.schema.network_schema", "RELAY_CONNECTION_MAX_LIMIT": 100}
 
 # --- Language and time --------------------------------------------------------------------
@@ -214,15 +220,41 @@ if env_bool("HTTPS"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # --- Login throttling (accounts.services.login) -------------------------------------------------
-#: Failed password logins allowed per username within the window, from one address and in all.
-LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "5"))
-LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "20"))
+#: Per (username, client): free failures within the window, then a delay after each failure that
+#: starts at LOGIN_DELAY_SECONDS and doubles, up to LOGIN_MAX_DELAY_SECONDS. No hard lock-out of
+#: a username: another client's failures never lock its owner out.
+LOGIN_FAILURES_BEFORE_DELAY = int(os.environ.get("LOGIN_FAILURES_BEFORE_DELAY", "5"))
+LOGIN_DELAY_SECONDS = int(os.environ.get("LOGIN_DELAY_SECONDS", "2"))
+LOGIN_MAX_DELAY_SECONDS = int(os.environ.get("LOGIN_MAX_DELAY_SECONDS", "900"))
+#: Per client, all usernames together: past this many failures in the window, refused.
+LOGIN_FAILURES_PER_CLIENT = int(os.environ.get("LOGIN_FAILURES_PER_CLIENT", "30"))
 LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
 
 # --- Anonymous tracking (delegation.tracking.track_public) ----------------------------------------
 #: Failed lookups (wrong number or wrong query code) allowed per client address in the window.
 TRACKING_FAILURES_PER_CLIENT = int(os.environ.get("TRACKING_FAILURES_PER_CLIENT", "10"))
 TRACKING_FAILURE_WINDOW_MINUTES = int(os.environ.get("TRACKING_FAILURE_WINDOW_MINUTES", "15"))
+
+# --- Personal data (core.personal_data) ------------------------------------------------------
+def _personal_data_keys() -> str:
+    keys = os.environ.get("PERSONAL_DATA_KEYS", "").strip()
+    if keys:
+        return keys
+    if not (DEBUG or EMBEDDED_DATABASE):
+        raise ImproperlyConfigured(
+            "PERSONAL_DATA_KEYS must be set when DATABASE_URL points at a server."
+        )
+    # Development: one AES-256 key generated once under var/ (cases sealed with it stay readable).
+    path = VAR_DIR / "data_keys"
+    if not path.exists():
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"local1:{base64.b64encode(secrets.token_bytes(32)).decode()}\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+#: "kid1:<base64 32-byte key>,kid2:…": the first seals, all open (rotation: docs/architecture.md).
+PERSONAL_DATA_KEYS = _personal_data_keys()
 
 # --- Messaging ----------------------------------------------------------------------------
 # Production and CI: RabbitMQ. The embedded default has no broker: see docs/architecture.md
@@ -271,6 +303,29 @@ CELERY_BEAT_SCHEDULE = {
         "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
     },
 }
+
+
+# --- Broker over TLS -------------------------------------------------------------------------
+def broker_use_ssl(url: str, environ=os.environ) -> dict | None:
+    """kombu's ``ssl`` options for an ``amqps://`` broker URL (None for plain ``amqp://``): the
+    server's certificate is always verified, against ``BROKER_CA_FILE`` (else the system's CAs);
+    ``BROKER_CERT_FILE``/``BROKER_KEY_FILE`` add a client certificate."""
+    if not url.lower().startswith("amqps://"):
+        return None
+    import ssl
+
+    options: dict = {"cert_reqs": ssl.CERT_REQUIRED}
+    for option, name in (
+        ("ca_certs", "BROKER_CA_FILE"),
+        ("certfile", "BROKER_CERT_FILE"),
+        ("keyfile", "BROKER_KEY_FILE"),
+    ):
+        if environ.get(name):
+            options[option] = environ[name]
+    return options
+
+
+CELERY_BROKER_USE_SSL = broker_use_ssl(CELERY_BROKER_URL)
 
 LOGGING = {
     "version": 1,

@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.personal_data import EncryptedTextField
+
 
 class State(models.TextChoices):
     SUBMITTED = "submitted", _("已登记")
@@ -61,8 +63,11 @@ class Case(models.Model):
 
     applicant_kind = models.CharField(_("申请人类型"), max_length=12, choices=ApplicantKind.choices)
     applicant_name = models.CharField(_("申请人"), max_length=100)
-    applicant_id_number = models.CharField(_("证件号码"), max_length=18)
-    applicant_phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    # Sealed at rest (core.personal_data): the column holds AES-GCM ciphertext, the attribute
+    # the clear text. Equality lookups go through applicant_id_hash (an HMAC of the number).
+    applicant_id_number = EncryptedTextField(_("证件号码"))
+    applicant_phone = EncryptedTextField(_("联系电话"), blank=True)
+    applicant_id_hash = models.CharField(max_length=64, blank=True, default="", editable=False)
 
     item_version = models.ForeignKey(
         "catalog.ServiceItemVersion",
@@ -130,6 +135,7 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["state", "due_on"], name="case_state_due_idx"),
             models.Index(fields=["-submitted_at"], name="case_submitted_idx"),
+            models.Index(fields=["applicant_id_hash"], name="case_applicant_id_hash_idx"),
         ]
         constraints = [
             models.CheckConstraint(

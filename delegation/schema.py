@@ -320,6 +320,9 @@ class CentreQuery(graphene.ObjectType):
             description="true: only cases whose dates are provisional (a year not yet recorded); "
             "false: only the others."
         ),
+        applicant_id_number=graphene.String(
+            description="Only the cases of this applicant (an exact ID number or credit code)."
+        ),
         order_by=WorklistOrder(default_value=WorklistOrder.NEWEST.value),
         description="This centre's cases (an agent: the village register), newest first.",
     )
@@ -338,6 +341,7 @@ class CentreQuery(graphene.ObjectType):
     @staticmethod
     def resolve_worklist(root, info, state=None, item_code=None, due_soon=False, overdue=False,
                          calendar_fallback=None, order_by=WorklistOrder.NEWEST.value,
+                         applicant_id_number=None,
                          **args):  # fmt: skip
         context = require_actor(info)
         cases = queries.worklist(
@@ -349,6 +353,7 @@ class CentreQuery(graphene.ObjectType):
             overdue=bool(overdue),
             calendar_fallback=calendar_fallback,
             order=value_of(order_by),
+            applicant_id_number=applicant_id_number,
         )
 
         def on_page(page):

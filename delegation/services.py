@@ -21,6 +21,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import mask_phone
+from core import personal_data
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.roles import DESK_ROLES, Actor
 from delegation.identity import check_credit_code, check_id_number
@@ -131,7 +133,7 @@ def validate_applicant(applicant: Applicant) -> Applicant:
             _("联系电话“%(phone)s”格式不正确。"),
             code="invalid_phone",
             field="applicant_phone",
-            params={"phone": phone},
+            params={"phone": mask_phone(phone)},
         )
     return Applicant(kind=applicant.kind, name=name, id_number=number, phone=phone)
 
@@ -586,6 +588,7 @@ def log_request(
             applicant_name=applicant.name,
             applicant_id_number=applicant.id_number,
             applicant_phone=applicant.phone,
+            applicant_id_hash=personal_data.lookup_hash(applicant.id_number),
             item_version=version,
             item_code=version.item.code,
             item_name=version.name,
@@ -746,12 +749,15 @@ def _hand_up(
             "query_code_hash": case.query_code_hash,
             "origin_centre": case.origin_centre,
             "item_version": case.item_version_id,
-            "applicant": {
-                "kind": case.applicant_kind,
-                "name": case.applicant_name,
-                "id_number": case.applicant_id_number,
-                "phone": case.applicant_phone,
-            },
+            # ID number and phone sealed (core.personal_data); apply_forwarded opens them.
+            "applicant": personal_data.seal_applicant(
+                {
+                    "kind": case.applicant_kind,
+                    "name": case.applicant_name,
+                    "id_number": case.applicant_id_number,
+                    "phone": case.applicant_phone,
+                }
+            ),
             "materials": case.materials,
             "note": note,
             "forwarded_by": actor.name,
@@ -1148,15 +1154,17 @@ def apply_forwarded(centre: ServiceCentre, message: dict) -> Delegation:
     from catalog.models import ServiceItemVersion
 
     p = message["payload"]
+    applicant = personal_data.open_applicant(p["applicant"])
     version = ServiceItemVersion.objects.select_related("item").get(pk=p["item_version"])
     case = Case.objects.create(
         tracking_no=p["tracking_no"],
         query_code_hash=p.get("query_code_hash", ""),  # absent in messages of older versions
         channel=Channel.DELEGATED,
-        applicant_kind=p["applicant"]["kind"],
-        applicant_name=p["applicant"]["name"],
-        applicant_id_number=p["applicant"]["id_number"],
-        applicant_phone=p["applicant"]["phone"],
+        applicant_kind=applicant["kind"],
+        applicant_name=applicant["name"],
+        applicant_id_number=applicant["id_number"],
+        applicant_phone=applicant["phone"],
+        applicant_id_hash=personal_data.lookup_hash(applicant["id_number"]),
         item_version=version,
         item_code=version.item.code,
         item_name=version.name,

@@ -39,6 +39,14 @@ HTTP_STATUS = {
     "query_too_complex": 400,
     "invalid_pagination": 400,
     "invalid_cursor": 400,
+    "query_too_large": 400,
+    "too_many_aliases": 400,
+    "too_many_logins": 400,
+    "query_missing": 400,
+    "input_too_deep": 400,
+    "invalid_characters": 400,
+    "invalid_variables": 400,
+    "internal_error": 500,
 }
 
 

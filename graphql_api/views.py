@@ -17,20 +17,29 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import override
 from django.views.decorators.csrf import csrf_exempt
-from graphene_django.views import GraphQLView
+from graphene_django.views import GraphQLView, HttpError
 
 from accounts.permissions import actor_for
 from accounts.services import AuthenticationFailed, authenticate_token
 from core.errors import DomainError, PermissionDenied
-from graphql import GraphQLError, specified_rules
+from graphql import (
+    ExecutionResult,
+    GraphQLError,
+    OperationType,
+    execute,
+    get_operation_ast,
+    parse,
+    specified_rules,
+    validate,
+)
+from graphql_api import validation
 from graphql_api.context import ApiContext
 from graphql_api.errors import HTTP_STATUS, error_extensions
-from graphql_api.validation import complexity_limit_rule, depth_limit_rule
 
 log = logging.getLogger(__name__)
 INTERNAL_ERROR = _("服务器内部错误。")
@@ -72,14 +81,7 @@ class ApiView(GraphQLView):
     graphiql_template = "graphql_api/graphiql.html"
 
     def __init__(self, *, endpoint: str, **kwargs):
-        kwargs.setdefault(
-            "validation_rules",
-            (
-                *specified_rules,
-                depth_limit_rule(getattr(settings, "GRAPHQL_MAX_DEPTH", 10)),
-                complexity_limit_rule(getattr(settings, "GRAPHQL_MAX_COMPLEXITY", 5000)),
-            ),
-        )
+        kwargs.setdefault("validation_rules", validation.rules(settings, specified_rules))
         kwargs.setdefault("graphiql", True)
         super().__init__(**kwargs)
         self.endpoint = endpoint
@@ -87,9 +89,39 @@ class ApiView(GraphQLView):
     def dispatch(self, request, *args, **kwargs):
         try:
             request.api = authenticate_request(request, self.endpoint)
-        except DomainError as exc:
+            return super().dispatch(request, *args, **kwargs)
+        except DomainError as exc:  # the request as such is refused (auth, limits, bad input)
             return self._error_response(exc)
-        return super().dispatch(request, *args, **kwargs)
+        except Exception:
+            # A bug: logged with its traceback; the caller gets a code, never the internals
+            # (nor Django's debug page, even with DEBUG on).
+            log.exception("GraphQL request failed")
+            return self._internal_error_response()
+
+    def _internal_error_response(self) -> HttpResponse:
+        with override("zh-hans"):
+            message = str(INTERNAL_ERROR)
+        with override("en"):
+            english = str(INTERNAL_ERROR)
+        body = {
+            "errors": [
+                {
+                    "message": message,
+                    "extensions": {"code": "internal_error", "field": None, "messageEn": english},
+                }
+            ]
+        }
+        return HttpResponse(
+            json.dumps(body, ensure_ascii=False), status=500, content_type="application/json"
+        )
+
+    def parse_body(self, request):
+        try:
+            return super().parse_body(request)
+        except RecursionError as exc:  # JSON nested beyond what the decoder can follow
+            raise validation.RequestRejected(
+                _("请求内容嵌套过深。"), code="input_too_deep"
+            ) from exc
 
     def _error_response(self, exc: DomainError) -> HttpResponse:
         body = {
@@ -103,6 +135,62 @@ class ApiView(GraphQLView):
         if response.status_code == 401:
             response["WWW-Authenticate"] = 'Bearer realm="zhengwu"'
         return response
+
+    def execute_graphql_request(
+        self, request, data, query, variables, operation_name, show_graphiql=False
+    ):
+        """graphene-django's, with the limits of ``graphql_api.validation`` before validation:
+        query size and tokens, fields and aliases, control characters, variables' depth."""
+        if not query:
+            if show_graphiql:
+                return None
+            raise validation.RequestRejected(_("请求中没有查询语句。"), code="query_missing")
+        max_bytes = getattr(settings, "GRAPHQL_MAX_QUERY_BYTES", validation.MAX_QUERY_BYTES)
+        if not isinstance(query, str) or len(query.encode("utf-8", "replace")) > max_bytes:
+            raise validation.query_too_large(max_bytes)
+        validation.check_variables(variables)
+        try:
+            document = parse(
+                query,
+                max_tokens=getattr(settings, "GRAPHQL_MAX_TOKENS", validation.MAX_TOKENS),
+            )
+        except GraphQLError as exc:
+            if "tokens" in exc.message and "aborted" in exc.message:  # the token budget
+                raise validation.query_too_large(max_bytes) from exc
+            return ExecutionResult(errors=[exc])
+        validation.check_document(
+            document,
+            max_fields=getattr(settings, "GRAPHQL_MAX_FIELDS", validation.MAX_FIELDS),
+            max_aliases=getattr(settings, "GRAPHQL_MAX_ALIASES", validation.MAX_ALIASES),
+        )
+        operation_ast = get_operation_ast(document, operation_name)
+        if (
+            request.method.lower() == "get"
+            and operation_ast is not None
+            and operation_ast.operation != OperationType.QUERY
+        ):
+            if show_graphiql:
+                return None
+            raise HttpError(HttpResponseNotAllowed(["POST"], "Mutations only over POST."))
+        schema = self.schema.graphql_schema
+        errors = validate(schema, document, self.validation_rules, max_errors=20)
+        if errors:
+            return ExecutionResult(data=None, errors=errors)
+        options = {
+            "root_value": self.get_root_value(request),
+            "context_value": self.get_context(request),
+            "variable_values": variables,
+            "operation_name": operation_name,
+            "middleware": self.get_middleware(request),
+        }
+        if self.execution_context_class:
+            options["execution_context_class"] = self.execution_context_class
+        try:  # each mutation is its own transaction (graphql_api.mutations), Login none
+            return execute(schema, document, **options)
+        except RecursionError as exc:
+            raise validation.RequestRejected(
+                _("请求内容嵌套过深。"), code="input_too_deep"
+            ) from exc
 
     def get_response(self, request, data, show_graphiql=False):
         query, variables, operation_name, _id = self.get_graphql_params(request, data)
@@ -142,10 +230,10 @@ class ApiView(GraphQLView):
             formatted["extensions"] = error_extensions(original)
         elif original is not None and not isinstance(original, GraphQLError):
             # A bug, not a rule: log it, and do not show internals to the caller.
+            # Never the exception's text (it may be PostgreSQL's, or worse), DEBUG or not.
             log.error("GraphQL resolver failed", exc_info=original)
-            if not settings.DEBUG:
-                with override("zh-hans"):
-                    formatted["message"] = str(INTERNAL_ERROR)
+            with override("zh-hans"):
+                formatted["message"] = str(INTERNAL_ERROR)
             with override("en"):
                 english = str(INTERNAL_ERROR)
             formatted["extensions"] = {

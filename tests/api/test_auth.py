@@ -217,26 +217,47 @@ def codes(payload) -> list[str]:
     return [e["code"] for e in payload["errors"]]
 
 
-def test_too_many_failed_logins_lock_the_username_from_that_address(client, agent_user, settings):
+def test_failed_logins_delay_that_username_from_that_client(client, agent_user, settings):
     from accounts.models import LoginFailure
 
-    settings.LOGIN_FAILURES_PER_ADDRESS = 3
+    settings.LOGIN_FAILURES_BEFORE_DELAY = 3
     for _ in range(3):
         assert codes(attempt(client, "wrong")) == ["invalid_credentials"]
-    refused = attempt(client, PASSWORD)  # even the right password, from there
+    refused = attempt(client, PASSWORD)  # even the right password, from there, for a while
     assert codes(refused) == ["too_many_attempts"]
     assert refused["token"] is None
     assert refused["errors"][0]["messageEn"].startswith("Too many failed logins")
     assert codes(attempt(client, "WANG-case-folded", username="WANG")) == ["too_many_attempts"]
     elsewhere = attempt(client, PASSWORD, address="10.0.0.2")  # the agent at another desk
     assert codes(elsewhere) == [] and elsewhere["token"]
-    assert not LoginFailure.objects.filter(username="wang").exists()  # success cleared the count
+    assert not LoginFailure.objects.filter(username="wang", address="10.0.0.2").exists()
+    # The delay passes: the right password works again from the first desk.
+    LoginFailure.objects.update(at=timezone.now() - dt.timedelta(minutes=14))
+    assert codes(attempt(client, PASSWORD)) == []
+    assert not LoginFailure.objects.filter(username="wang").exists()  # success cleared it
 
 
-def test_the_lock_lifts_when_the_window_has_passed(client, agent_user, settings):
+def test_the_delay_grows_with_each_failure(client, agent_user, settings):
+    from accounts.models import LoginFailure
+    from accounts.services import login_delay
+
+    settings.LOGIN_FAILURES_BEFORE_DELAY, settings.LOGIN_DELAY_SECONDS = 2, 2
+    settings.LOGIN_MAX_DELAY_SECONDS = 60
+    assert [login_delay(n).total_seconds() for n in range(1, 9)] == [0, 2, 4, 8, 16, 32, 60, 60]
+    for _ in range(2):
+        attempt(client, "wrong")
+    LoginFailure.objects.update(at=timezone.now() - dt.timedelta(seconds=3))  # past 2 s
+    assert codes(attempt(client, "wrong")) == ["invalid_credentials"]  # third failure: 4 s
+    LoginFailure.objects.update(at=timezone.now() - dt.timedelta(seconds=3))
+    assert codes(attempt(client, PASSWORD)) == ["too_many_attempts"]  # 3 s < 4 s
+    LoginFailure.objects.update(at=timezone.now() - dt.timedelta(seconds=9))  # > 8 s (4 counted)
+    assert codes(attempt(client, PASSWORD)) == []
+
+
+def test_the_window_forgets_failures(client, agent_user, settings):
     from accounts.models import LoginFailure
 
-    settings.LOGIN_FAILURES_PER_ADDRESS = 2
+    settings.LOGIN_FAILURES_BEFORE_DELAY = 2
     for _ in range(2):
         attempt(client, "wrong")
     assert codes(attempt(client, PASSWORD)) == ["too_many_attempts"]
@@ -245,14 +266,20 @@ def test_the_lock_lifts_when_the_window_has_passed(client, agent_user, settings)
     assert not LoginFailure.objects.exists()  # expired rows are removed
 
 
-def test_failures_from_many_addresses_count_against_the_username(client, agent_user, settings):
-    settings.LOGIN_FAILURES_PER_USERNAME = 4
-    for n in range(4):
+def test_nobody_elsewhere_can_lock_the_owner_out(client, agent_user, settings):
+    """Many clients failing on one username (the old hard lock after 20 failures in all) leave
+    its owner's own desk untouched."""
+    settings.LOGIN_FAILURES_BEFORE_DELAY = 2
+    for n in range(40):
         attempt(client, "wrong", address=f"10.0.1.{n}")
-    assert codes(attempt(client, PASSWORD, address="10.0.2.1")) == ["too_many_attempts"]
-    # Unknown usernames are counted the same way (no hint that a name exists).
-    for n in range(4):
-        assert codes(attempt(client, "x", username="nobody", address=f"10.0.3.{n}")) == [
+    assert codes(attempt(client, PASSWORD, address="10.0.2.1")) == []
+
+
+def test_a_client_guessing_across_usernames_is_capped(client, agent_user, settings):
+    settings.LOGIN_FAILURES_PER_CLIENT = 6
+    for n in range(6):  # unknown and known names alike (no hint that a name exists)
+        assert codes(attempt(client, "x", username=f"guess{n}", address="10.0.3.1")) == [
             "invalid_credentials"
         ]
-    assert codes(attempt(client, "x", username="nobody")) == ["too_many_attempts"]
+    assert codes(attempt(client, PASSWORD, address="10.0.3.1")) == ["too_many_attempts"]
+    assert codes(attempt(client, PASSWORD, address="10.0.3.2")) == []  # other clients: fine
