@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0001_initial'),
-        ('delegation', '0001_initial'),
+        ('delegation', '0002_query_code'),
     ]
 
     operations = [
