@@ -2,8 +2,7 @@
 
 Nothing set gives a working development setup on the embedded PostgreSQL. In production set
 ``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY``, ``PERSONAL_DATA_KEYS`` and
-``ALLOWED_HOSTS``; ``DEBUG`` is off
-unless asked for.
+``ALLOWED_HOSTS``; ``DEBUG`` is off unless asked for.
 """
 
 from __future__ import annotations
