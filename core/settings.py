@@ -1,8 +1,8 @@
 """Settings, read from the environment.
 
 Nothing set gives a working development setup on the embedded PostgreSQL. In production set
-``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY`` and ``ALLOWED_HOSTS``; ``DEBUG`` is off
-unless asked for.
+``DATABASE_URL``, ``CELERY_BROKER_URL``, ``SECRET_KEY``, ``PERSONAL_DATA_KEYS`` and
+``ALLOWED_HOSTS``; ``DEBUG`` is off unless asked for.
 """
 
 from __future__ import annotations

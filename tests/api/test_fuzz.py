@@ -2,8 +2,8 @@
 (hypothesis-graphql), sent with real tokens; the pass mark is 0 internal errors.
 
 Every root field of each endpoint but ``logout`` (it would revoke the token the run uses) is
-generated, with any string (NUL and other control characters included), any number, nulls where
-allowed. Whatever comes back must be a JSON answer with a status other than 500 and no
+generated, with any string (NUL and other control characters included, and a NUL forced into a
+third of the documents), any number, nulls where allowed. Whatever comes back must be a JSON answer with a status other than 500 and no
 ``internal_error`` anywhere: a refused input is a coded 4xx or a payload error, never a crash.
 Bounded: ``FUZZ_EXAMPLES`` per endpoint (default 120: 360 documents in all), no example database, no shrinking
 deadline.
@@ -59,6 +59,10 @@ def _fields(schema: graphql.GraphQLSchema) -> list[str]:
     return names
 
 
+def _with_nul(document: str) -> str:
+    return document.replace('"', '"\\u0000', 1)
+
+
 def _check(raw, document: str) -> None:
     text = raw.content.decode()
     assert raw.status_code != 500, (document, text[:500])
@@ -71,7 +75,10 @@ def _check(raw, document: str) -> None:
 
 def _run(client, path: str, schema_name: str, tokens: list[str]) -> None:
     schema = _schema(schema_name)
-    strategy = from_schema(schema, fields=_fields(schema), custom_scalars=SCALARS)
+    documents = from_schema(schema, fields=_fields(schema), custom_scalars=SCALARS)
+    # A third of the documents get a NUL at the start of their first string literal: the
+    # class of input that once reached PostgreSQL and came back as its own error message.
+    strategy = st.one_of(documents, documents, documents.map(_with_nul))
 
     @hypothesis_settings(
         max_examples=EXAMPLES,
