@@ -235,6 +235,7 @@ LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES"
 TRACKING_FAILURES_PER_CLIENT = int(os.environ.get("TRACKING_FAILURES_PER_CLIENT", "10"))
 TRACKING_FAILURE_WINDOW_MINUTES = int(os.environ.get("TRACKING_FAILURE_WINDOW_MINUTES", "15"))
 
+
 # --- Personal data (core.personal_data) ------------------------------------------------------
 def _personal_data_keys() -> str:
     keys = os.environ.get("PERSONAL_DATA_KEYS", "").strip()

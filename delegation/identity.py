@@ -29,10 +29,10 @@ _CODE_REASONS = {
 
 
 def masked(number: str) -> str:
-    """What an error may show of a number: its first 4 and last 2 characters at most."""
-    if len(number) <= 8:
-        return "*" * len(number)
-    return number[:4] + "*" * (len(number) - 6) + number[-2:]
+    """What an error may show of a number: masked as in every list (one rule for both)."""
+    from accounts.permissions import mask_id_number
+
+    return mask_id_number(number)
 
 
 def check_id_number(raw: str) -> str:

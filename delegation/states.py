@@ -78,6 +78,20 @@ ACTION_LABELS: dict[str, object] = {
     "upstream_denied": _("上级不予许可"),
     "upstream_refused": _("上级不予受理"),
     "upstream_withdrawn": _("上级撤回"),
+    "complete_materials": _("补齐材料"),
+    "deemed_accept": _("逾期未告知，视为受理"),
+    "receive_supplement_at_intake": _("接收补正材料（受理前）"),
+    # Events that record without moving the case.
+    "partial_supplement": _("接收部分补正材料"),
+    "supplement_passed_up": _("补正材料转报上级"),
+    "supplement_rejected": _("补正材料不符"),
+    "supplement_ignored": _("补正材料未采用"),
+    "upstream_status": _("上级办理进展"),
+    "upstream_status_ignored": _("上级进展（本级已办结）"),
+    "withdraw_too_late": _("撤回申请（已办结，未撤回）"),
+    "delivery_noted": _("送达通知"),
+    "recompute_deadline": _("按新日历重算承诺办结日"),
+    "rate": _("评价"),
 }
 
 

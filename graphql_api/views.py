@@ -228,6 +228,14 @@ class ApiView(GraphQLView):
         if isinstance(original, DomainError):
             formatted["message"] = original.message_in("zh-hans")
             formatted["extensions"] = error_extensions(original)
+        elif original is not None and not getattr(error, "path", None):
+            # Raised while the document was checked, before anything ran (a scalar's parser
+            # refusing a literal, e.g. a malformed JSONString): the caller's input, not a bug.
+            formatted["extensions"] = {
+                "code": "bad_request",
+                "field": None,
+                "messageEn": formatted.get("message", ""),
+            }
         elif original is not None and not isinstance(original, GraphQLError):
             # A bug, not a rule: log it, and do not show internals to the caller.
             # Never the exception's text (it may be PostgreSQL's, or worse), DEBUG or not.

@@ -113,7 +113,7 @@ def test_an_oversized_query_is_refused(api, people, settings):
 @pytest.mark.parametrize("depth", [50, 20_000])
 def test_deeply_nested_variables_give_a_coded_400(client, depth):
     variables = "[" * depth + "]" * depth
-    query = 'query($n: String!) { trackCase(trackingNo: $n, queryCode: "X") { centreName } }'
+    query = 'query($n: String!) { trackCase(trackingNo: $n, queryCode: \\"X\\") { centreName } }'
     body = f'{{"query": "{query}", "variables": {{"n": {variables}}}}}'
     raw, text = post_raw(client, body)
     assert raw.status_code == 400, text[:300]
