@@ -20,7 +20,9 @@ from dataclasses import dataclass
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
+from core.errors import DomainError, NotFound
 from messaging.models import (
     DeadLetter,
     DeadLetterAction,
@@ -161,35 +163,70 @@ def _act(
     )
 
 
-def replay(dead_letter_id: int, *, actor: str, note: str = "") -> str:
+def get(dead_letter_id: int, *, lock: bool = False) -> DeadLetter:
+    """The dead letter ``dead_letter_id`` (coded ``dead_letter_not_found`` error if none)."""
+    rows = DeadLetter.objects.select_for_update() if lock else DeadLetter.objects
+    letter = rows.filter(pk=dead_letter_id).first()
+    if letter is None:
+        raise NotFound(
+            _("没有编号为 %(id)s 的死信。"),
+            code="dead_letter_not_found",
+            params={"id": dead_letter_id},
+        )
+    return letter
+
+
+def _open(letter: DeadLetter) -> None:
+    if letter.status != DeadLetterStatus.DEAD:
+        raise DomainError(
+            _("死信 %(id)s 已处理（%(status)s），不能再操作。"),
+            code="dead_letter_closed",
+            params={"id": letter.pk, "status": letter.get_status_display()},
+        )
+
+
+@dataclass(frozen=True)
+class Replay:
+    accepted: bool  # false: rejected again (the dead letter stays open, counted once more)
+    outcome: str
+
+
+def replay(dead_letter_id: int, *, actor: str, note: str = "") -> Replay:
     """Deliver the dead letter's message again, through every check (after the cause was fixed:
-    a centre provisioned, the registry corrected, a new kind deployed). Returns the outcome."""
+    a centre provisioned, the registry corrected, a new kind deployed, a key rolled out)."""
     from messaging import dispatch
 
     connection.set_schema_to_public()
     with transaction.atomic():
-        letter = DeadLetter.objects.select_for_update().get(pk=dead_letter_id)
-        if letter.status != DeadLetterStatus.DEAD or letter.body is None:
-            raise ValueError(f"dead letter {letter.pk} is {letter.status}, not replayable")
+        letter = get(dead_letter_id, lock=True)
+        _open(letter)
+        if letter.body is None:
+            raise DomainError(
+                _("死信 %(id)s 的内容已按保存期限清除，无法重放。"),
+                code="dead_letter_purged",
+                params={"id": letter.pk},
+            )
         times = letter.times_seen
         outcome = str(dispatch.deliver(letter.body))
         connection.set_schema_to_public()
         letter.refresh_from_db()
-        if letter.times_seen == times:  # not rejected again
+        accepted = letter.times_seen == times
+        if accepted:
             letter.status = DeadLetterStatus.REPLAYED
             letter.resolved_at = timezone.now()
             letter.save(update_fields=["status", "resolved_at"])
         else:
             outcome = f"rejected again: {letter.reason}: {letter.detail}"
         _act(letter, "replay", actor, note, outcome)
-    return outcome
+    return Replay(accepted, outcome)
 
 
 def discard(dead_letter_id: int, *, actor: str, note: str = "") -> None:
     """Give up on a dead letter on purpose (a forgery, a test message): its body is erased."""
     connection.set_schema_to_public()
     with transaction.atomic():
-        letter = DeadLetter.objects.select_for_update().get(pk=dead_letter_id)
+        letter = get(dead_letter_id, lock=True)
+        _open(letter)
         letter.status = DeadLetterStatus.DISCARDED
         letter.resolved_at = timezone.now()
         letter.body = None
@@ -205,7 +242,13 @@ def bury_parked(message_id: uuid.UUID | str, *, actor: str, note: str = "") -> D
 
     connection.set_schema_to_public()
     with transaction.atomic():
-        parked = ParkedMessage.objects.select_for_update().get(pk=message_id)
+        parked = ParkedMessage.objects.select_for_update().filter(pk=message_id).first()
+        if parked is None:
+            raise NotFound(
+                _("没有编号为 %(id)s 的搁置消息。"),
+                code="parked_message_not_found",
+                params={"id": message_id},
+            )
         centre = ServiceCentre.objects.get(division_code=parked.recipient)
         with in_centre(centre), connection.cursor() as cur:
             cur.execute(
@@ -220,8 +263,8 @@ def bury_parked(message_id: uuid.UUID | str, *, actor: str, note: str = "") -> D
             DeadLetterReason.STALE_PARKED,
             f"parked since {parked.parked_at.isoformat()}",
         )
-        parked.delete()
         letter = DeadLetter.objects.get(message_id=parked.message_id)
+        parked.delete()
         _act(letter, "bury", actor, note, "moved from parking to dead letters")
     return letter
 
