@@ -258,6 +258,8 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_DEFAULT_QUEUE = "celery"
 CELERY_TASK_ACKS_LATE = True
+# Messages the worker cannot decode, or that name an unknown task, become dead letters.
+CELERY_WORKER_CONSUMER = "messaging.consumer:Consumer"
 # Celery's Django fixup closes the database connection before and after every task unless told
 # otherwise: one new PostgreSQL backend per message (the benchmark saw 5,506 sessions for 400
 # cases, most of PostgreSQL's CPU). Keep connections like web requests do: core.celery calls
