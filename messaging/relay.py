@@ -183,7 +183,7 @@ def _listen():
     params = connection.get_connection_params()
     params.pop("cursor_factory", None)
     params.pop("context", None)
-    listener = psycopg.connect(**params, autocommit=True)
+    listener = psycopg.connect(**{**params, "application_name": "relay"}, autocommit=True)
     listener.execute(f"LISTEN {NOTIFY_CHANNEL}")
     return listener
 
@@ -216,6 +216,10 @@ def run_forever(
     """
     transport = transport or default_transport()
     linger = settings.MESSAGES_RELAY_LINGER if linger is None else linger
+    # Named in pg_stat_activity (operators, and the chaos script, find the relay's backends),
+    # on every connection Django opens from now on.
+    connection.close()
+    connection.settings_dict.setdefault("OPTIONS", {})["application_name"] = "relay"
     watch = _Watch(transport.name)
     listener = None
     failures = 0

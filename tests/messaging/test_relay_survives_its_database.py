@@ -76,12 +76,12 @@ def forward_one() -> None:
     s.forward_case(VILLAGE, AGENT, case.tracking_no)
 
 
-def terminate_other_backends() -> int:
+def terminate_the_relays_backends() -> int:
     with connection.cursor() as cur:
         cur.execute(
             "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid() "
-            "AND backend_type = 'client backend'"
+            "AND application_name = 'relay'"
         )
         return cur.fetchone()[0]
 
@@ -96,7 +96,7 @@ def test_the_relay_reconnects_when_its_connections_are_terminated(network, relay
     wait_until(lambda: township_cases() == 1, timeout=30, message="the first case relayed")
 
     for round_ in (1, 2):
-        assert terminate_other_backends() >= 1  # the relay's LISTEN and its Django connection
+        assert terminate_the_relays_backends() == 2  # the relay's LISTEN and its Django connection
         forward_one()
         wait_until(
             lambda r=round_: township_cases() == 1 + r,
