@@ -39,9 +39,8 @@ def deliver(self, message: dict) -> str:
     except Exception as exc:
         # Transient (permanent failures became dead letters and returned): back off and try
         # again; the inbox makes the retry harmless.
-        _log_retry(
-            self.request.retries, f"message {getattr(message, 'get', dict().get)('id')}", exc
-        )
+        what = message.get("id") if isinstance(message, dict) else "?"
+        _log_retry(self.request.retries, f"message {what}", exc)
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 
 

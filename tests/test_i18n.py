@@ -344,6 +344,7 @@ def test_language_code_from_the_environment(value, ok):
         # Settings only: a server address that is never contacted, so no embedded start.
         "DATABASE_URL": "postgres://nobody@127.0.0.1:9/none",
         "SECRET_KEY": "test-only",
+        "MESSAGES_SIGNING_KEYS": "test:dGVzdC1vbmx5LXNpZ25pbmcta2V5LTE2Yg==",
     }
     code = "import core.settings as s; print(s.LANGUAGE_CODE)"
     done = subprocess.run(

@@ -144,3 +144,28 @@ def test_retention_erases_the_bodies_of_old_dead_letters(network):
     assert counts["dead_letters"] == 1
     letter = DeadLetter.objects.get()
     assert letter.body is None and letter.reason == "unknown_kind"  # the record stays
+
+
+def test_messages_parked_before_the_index_existed_are_indexed_by_the_migration(network):
+    import importlib
+
+    from django.db import connection
+
+    migration = importlib.import_module("messaging.migrations.0004_index_parked_messages")
+    case = s.log_request(VILLAGE, AGENT, applicant=PERSON, item_code="C-1", materials_received=ALL)
+    s.forward_case(VILLAGE, AGENT, case.tracking_no)
+    drain()
+    s.accept_case(TOWNSHIP, TOWN_STAFF, case.tracking_no)
+    s.escalate_case(TOWNSHIP, TOWN_STAFF, case.tracking_no)
+    second = OutboxMessage.objects.get(kind=s.STATUS, seq=2).as_message()
+    assert inbox.receive(second) is inbox.Outcome.PARKED
+    ParkedMessage.objects.all().delete()  # as before migration 0003
+
+    class Editor:
+        pass
+
+    editor = Editor()
+    editor.connection = connection
+    migration.index_parked(None, editor)
+    parked = ParkedMessage.objects.get()
+    assert (str(parked.message_id), parked.recipient, parked.seq) == (second["id"], VILLAGE, 2)
