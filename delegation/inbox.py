@@ -2,10 +2,14 @@
 
 ``receive(message)`` is what the transport calls. In the receiver's schema and one transaction:
 
+0. check it (``delegation.messages.check``: signature, kind, the payload's schema) and find
+   its centre; a message that fails is a dead letter (``messaging.deadletters``), not applied;
 1. claim the message id in the inbox (``INSERT … ON CONFLICT DO NOTHING``); if it was there
    already, this is a redelivery: do nothing;
-2. lock the delegation this message belongs to; a number already applied is a duplicate, a
-   number ahead of the next expected one is parked until the gap fills;
+2. lock the delegation this message belongs to; check the sender is its other end (or, for a
+   new case, a child centre); a number already applied is a duplicate, a number ahead of the
+   next expected one is parked until the gap fills — unless another message id holds that
+   number: a conflict, a dead letter;
 3. apply it through the service layer, then apply any parked successors.
 
 ``receive_batch(messages)`` does the same for several messages to one centre in one transaction
