@@ -271,6 +271,42 @@ MESSAGES_RELAY_LINGER = float(os.environ.get("MESSAGES_RELAY_LINGER", "0.05"))
 #: Days to keep published outbox rows and applied inbox rows (``manage.py purge_messages``,
 #: daily under ``celery -A core beat``). Unpublished and parked messages are never purged.
 MESSAGES_RETENTION_DAYS = int(os.environ.get("MESSAGES_RETENTION_DAYS", "30"))
+
+
+def _message_signing_keys() -> str:
+    keys = os.environ.get("MESSAGES_SIGNING_KEYS", "").strip()
+    if keys:
+        return keys
+    if not (DEBUG or EMBEDDED_DATABASE):
+        raise ImproperlyConfigured(
+            "MESSAGES_SIGNING_KEYS must be set when DATABASE_URL points at a server "
+            "(every database of the network needs the same keys)."
+        )
+    # Development: one HMAC key generated once under var/ (every process of this checkout
+    # shares it: the relay, the workers, the tests' subprocesses).
+    path = VAR_DIR / "message_keys"
+    if not path.exists():
+        import base64
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(f"local1:{base64.b64encode(secrets.token_bytes(32)).decode()}\n")
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+#: "kid1:<base64 key>,kid2:…": HMAC-SHA256 keys of the network's messages. The first signs,
+#: all verify (rotation: add the new key second, deploy everywhere, then move it first, then
+#: drop the old one; docs/operations.md).
+MESSAGES_SIGNING_KEYS = _message_signing_keys()
+#: Retries of an unsent outbox row back off exponentially from 1 s up to this many seconds.
+MESSAGES_RETRY_CAP_SECONDS = int(os.environ.get("MESSAGES_RETRY_CAP_SECONDS", "60"))
+#: The relay counts as dead when its heartbeat is older than this (health answers 503).
+MESSAGES_RELAY_DEAD_AFTER_SECONDS = int(os.environ.get("MESSAGES_RELAY_DEAD_AFTER_SECONDS", "30"))
+#: An unsent message older than this is a backlog: ERROR in the relay's log, 503 from health.
+MESSAGES_BACKLOG_ALERT_SECONDS = int(os.environ.get("MESSAGES_BACKLOG_ALERT_SECONDS", "300"))
+#: A message parked (ahead of its sequence, or for an unknown delegation) longer than this is
+#: reported (ERROR in the relay's log, counted as stale by health and ``dead_letters``).
+MESSAGES_PARKED_ALERT_SECONDS = int(os.environ.get("MESSAGES_PARKED_ALERT_SECONDS", "3600"))
 # Publisher confirms: a message counts as sent only once RabbitMQ has taken it.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
@@ -279,6 +315,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 #: (and their own MESSAGES_QUEUE), or a worker of one would run the other's tasks.
 CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
+# Messages the worker cannot decode, or that name an unknown task, become dead letters.
+CELERY_WORKER_CONSUMER = "messaging.consumer:Consumer"
 # Celery's Django fixup closes the database connection before and after every task unless told
 # otherwise: one new PostgreSQL backend per message (the benchmark saw 5,506 sessions for 400
 # cases, most of PostgreSQL's CPU). Keep connections like web requests do: core.celery calls

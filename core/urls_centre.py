@@ -7,7 +7,7 @@ from graphql_api.views import graphiql_asset, graphql_view
 
 urlpatterns = [
     path("", views.centre_index, name="centre-index"),
-    path("health/", views.health, name="centre-health"),
+    path("health/", views.centre_health, name="centre-health"),
     path("graphql/", graphql_view("centre"), name="graphql"),
     # Clients often post to the path without the slash; a redirect would turn POST into GET.
     path("graphql", graphql_view("centre")),

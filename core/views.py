@@ -9,6 +9,20 @@ from tenants.models import ServiceCentre
 
 
 def health(request: HttpRequest) -> JsonResponse:
+    """The network's health: the web app answers, and messaging flows (a live relay, no
+    backlog past its threshold; parked and dead-letter counts). 503 when messaging is down, so
+    a monitor or load balancer sees what ``{"status": "ok"}`` used to hide."""
+    from messaging.health import messaging_health
+
+    report, healthy = messaging_health()
+    return JsonResponse(
+        {"status": "ok" if healthy else "failing", "messaging": report},
+        status=200 if healthy else 503,
+    )
+
+
+def centre_health(request: HttpRequest) -> JsonResponse:
+    """A centre's side answers (routing works); the network's state is at ``/health/``."""
     return JsonResponse({"status": "ok"})
 
 

@@ -2,10 +2,14 @@
 
 ``receive(message)`` is what the transport calls. In the receiver's schema and one transaction:
 
+0. check it (``delegation.messages.check``: signature, kind, the payload's schema) and find
+   its centre; a message that fails is a dead letter (``messaging.deadletters``), not applied;
 1. claim the message id in the inbox (``INSERT … ON CONFLICT DO NOTHING``); if it was there
    already, this is a redelivery: do nothing;
-2. lock the delegation this message belongs to; a number already applied is a duplicate, a
-   number ahead of the next expected one is parked until the gap fills;
+2. lock the delegation this message belongs to; check the sender is its other end (or, for a
+   new case, a child centre); a number already applied is a duplicate, a number ahead of the
+   next expected one is parked until the gap fills — unless another message id holds that
+   number: a conflict, a dead letter;
 3. apply it through the service layer, then apply any parked successors.
 
 ``receive_batch(messages)`` does the same for several messages to one centre in one transaction
@@ -26,7 +30,11 @@ from django.dispatch import Signal
 from django.utils import timezone
 
 from delegation import services
+from delegation.messages import check
 from delegation.models import Delegation, Direction, InboxMessage
+from messaging import deadletters
+from messaging.deadletters import Rejected
+from messaging.models import DeadLetterReason
 from tenants.models import ServiceCentre
 from tenants.tenancy import in_centre
 
@@ -39,6 +47,7 @@ class Outcome(enum.StrEnum):
     APPLIED = "applied"
     DUPLICATE = "duplicate"
     PARKED = "parked"
+    REJECTED = "rejected"  # recorded as a dead letter (messaging.deadletters), nothing applied
 
 
 _UP_HANDLERS = {
@@ -55,29 +64,69 @@ def receive(message: dict) -> Outcome:
 
 
 def receive_batch(messages: list[dict]) -> list[Outcome]:
-    """Apply ``messages`` (all to the same centre) in one transaction; outcomes in input order."""
-    recipients = {m["recipient"] for m in messages}
-    if len(recipients) != 1:
-        raise ValueError(f"a batch goes to one centre, not {sorted(recipients)}")
-    centre = ServiceCentre.objects.get(division_code=recipients.pop())
+    """Apply ``messages`` in one transaction; outcomes in input order.
+
+    Each message is first checked (``delegation.messages.check``: signature, kind, schema); one
+    that fails, or whose recipient is unknown, is a dead letter and nothing of it is applied.
+    The relay sends one centre's messages per batch; a batch naming several (forged, or from a
+    foreign relay) is applied per centre.
+    """
     outcomes: list[Outcome] = [Outcome.DUPLICATE] * len(messages)
-    with in_centre(centre), transaction.atomic():
-        new_ids = _claim(messages)
-        order = sorted(
-            range(len(messages)), key=lambda i: (str(messages[i]["stream"]), messages[i]["seq"], i)
-        )
-        for index in order:
-            message = messages[index]
-            if message["id"] not in new_ids:
-                continue  # applied before, or earlier in this batch
-            new_ids.discard(message["id"])
-            claimed.send(sender=receive_batch, message=message)
-            outcomes[index] = _apply_in_order(centre, message)
-            if outcomes[index] is Outcome.APPLIED:
-                # Looked up under the delegation's lock: a successor parked by a concurrent
-                # batch that committed after this one began is seen here.
-                _drain_parked(centre, message["stream"])
+    by_recipient: dict[str, list[tuple[int, dict, dict]]] = {}
+    with transaction.atomic():
+        for index, message in enumerate(messages):
+            try:
+                checked = check(message)
+            except Rejected as exc:
+                deadletters.record(message, exc.reason, exc.detail)
+                outcomes[index] = Outcome.REJECTED
+                continue
+            by_recipient.setdefault(checked["recipient"], []).append((index, message, checked))
+        for code, group in by_recipient.items():
+            centre = _centre(code)
+            if centre is None:
+                for index, message, _checked in group:
+                    deadletters.record(message, DeadLetterReason.UNKNOWN_RECIPIENT, code)
+                    outcomes[index] = Outcome.REJECTED
+                continue
+            with in_centre(centre):
+                _receive_at(centre, group, outcomes)
     return outcomes
+
+
+def _centre(code: str) -> ServiceCentre | None:
+    return next(
+        iter(
+            ServiceCentre.objects.raw(
+                "SELECT * FROM public.tenants_servicecentre WHERE division_code = %s", [code]
+            )
+        ),
+        None,
+    )
+
+
+def _receive_at(centre: ServiceCentre, group: list[tuple[int, dict, dict]], outcomes: list) -> None:
+    """``group``: (position in the batch, the message as received, the message as checked)."""
+    new_ids = _claim([message for _index, _raw, message in group])
+    order = sorted(group, key=lambda entry: (str(entry[2]["stream"]), entry[2]["seq"], entry[0]))
+    for index, raw, message in order:
+        if message["id"] not in new_ids:
+            continue  # applied before, or earlier in this batch
+        new_ids.discard(message["id"])
+        claimed.send(sender=receive_batch, message=message)
+        try:
+            outcomes[index] = _apply_in_order(centre, message, raw=raw)
+        except Rejected as exc:
+            # Raised before anything was written; its claim goes too, so the inbox never
+            # says "applied" of a message that was not.
+            _unclaim(message)
+            deadletters.record(raw, exc.reason, exc.detail)
+            outcomes[index] = Outcome.REJECTED
+            continue
+        if outcomes[index] is Outcome.APPLIED:
+            # Looked up under the delegation's lock: a successor parked by a concurrent
+            # batch that committed after this one began is seen here.
+            _drain_parked(centre, message["stream"])
 
 
 def _claim(messages: list[dict]) -> set[str]:
@@ -98,9 +147,55 @@ def _claim(messages: list[dict]) -> set[str]:
         return {str(row[0]) for row in cur.fetchall()}
 
 
-def _apply_in_order(centre: ServiceCentre, message: dict, *, from_parking: bool = False) -> Outcome:
-    """Apply ``message`` if it is the next of its stream. Its inbox row was claimed as applied;
-    only a parked message (and one applied later from parking) needs the row changed."""
+def _unclaim(message: dict) -> None:
+    with connection.cursor() as cur:
+        cur.execute("DELETE FROM delegation_inboxmessage WHERE message_id = %s", [message["id"]])
+        cur.execute(
+            "DELETE FROM public.messaging_parkedmessage WHERE message_id = %s", [message["id"]]
+        )
+
+
+def _conflicting(message: dict) -> str | None:
+    """The id of another message this centre holds with the same (stream, seq), if any."""
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT message_id FROM delegation_inboxmessage "
+            "WHERE stream = %s AND seq = %s AND message_id <> %s LIMIT 1",
+            [message["stream"], message["seq"], message["id"]],
+        )
+        row = cur.fetchone()
+    return str(row[0]) if row else None
+
+
+def _check_sender(centre: ServiceCentre, delegation: Delegation | None, message: dict) -> None:
+    """The sender must be the other end of the delegation; a new case must come from a child
+    centre of this one in the registry."""
+    sender = message["sender"]
+    if delegation is not None:
+        if delegation.peer_centre != sender:
+            raise Rejected(
+                DeadLetterReason.WRONG_SENDER,
+                f"delegation {delegation.pk} is with {delegation.peer_centre}, not {sender}",
+            )
+        return
+    if message["kind"] == services.FORWARDED:
+        child = _centre(sender)
+        if child is None or child.parent_id != centre.pk:
+            raise Rejected(
+                DeadLetterReason.WRONG_SENDER,
+                f"{sender} is not a centre under {centre.division_code}",
+            )
+
+
+def _apply_in_order(
+    centre: ServiceCentre, message: dict, *, raw: dict, from_parking: bool = False
+) -> Outcome:
+    """Apply ``message`` (checked; ``raw`` is what travelled, the form a parked one is kept in)
+    if it is the next of its stream. Its inbox row was claimed as applied; only a parked message
+    (and one applied later from parking) needs the row changed.
+
+    Raises ``Rejected``, before writing anything, for a message from the wrong sender or one
+    that conflicts with another message of the same (stream, seq)."""
     kind, seq = message["kind"], message["seq"]
     # The receiver's side of the hop: a message coming up lands on a "down" record.
     direction = Direction.DOWN if kind in (services.FORWARDED, *_UP_HANDLERS) else Direction.UP
@@ -113,13 +208,24 @@ def _apply_in_order(centre: ServiceCentre, message: dict, *, from_parking: bool 
         ),
         None,
     )
+    _check_sender(centre, delegation, message)
     expected = (delegation.received_seq if delegation else 0) + 1
+    if seq < expected or seq > expected:
+        # Off the hot path: a second message claiming a number another one holds is a
+        # conflict (a forgery, or a sender's bug), never a silent duplicate and never applied.
+        other = _conflicting(message)
+        if other is not None:
+            raise Rejected(
+                DeadLetterReason.CONFLICT,
+                f"stream {message['stream']} seq {seq} is already held by message {other}",
+            )
     if seq < expected:
         if from_parking:
             _mark(message, applied=True)
         return Outcome.DUPLICATE
     if seq > expected or (delegation is None and kind != services.FORWARDED):
-        _mark(message, applied=False, body=message)
+        _mark(message, applied=False, body=raw)
+        _park(centre, message)
         return Outcome.PARKED
     if kind == services.FORWARDED:
         delegation = services.apply_forwarded(centre, message)
@@ -136,6 +242,23 @@ def _apply_in_order(centre: ServiceCentre, message: dict, *, from_parking: bool 
     return Outcome.APPLIED
 
 
+def _park(centre: ServiceCentre, message: dict) -> None:
+    with connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO public.messaging_parkedmessage "
+            "(message_id, recipient, sender, kind, stream, seq, parked_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, now()) ON CONFLICT (message_id) DO NOTHING",
+            [
+                message["id"],
+                centre.division_code,
+                message["sender"],
+                message["kind"],
+                message["stream"],
+                message["seq"],
+            ],
+        )
+
+
 def _drain_parked(centre: ServiceCentre, stream: str) -> None:
     while True:
         with connection.cursor() as cur:
@@ -145,11 +268,21 @@ def _drain_parked(centre: ServiceCentre, stream: str) -> None:
                 [stream],
             )
             parked = cur.fetchone()
-        if parked is None or (
-            # Django's connection hands jsonb over as text.
-            _apply_in_order(centre, json.loads(parked[0]), from_parking=True) is not Outcome.APPLIED
-        ):
+        if parked is None:
             return
+        raw = json.loads(parked[0])  # Django's connection hands jsonb over as text
+        try:
+            outcome = _apply_in_order(centre, check(raw), raw=raw, from_parking=True)
+        except Rejected as exc:
+            _unclaim(raw)
+            deadletters.record(raw, exc.reason, exc.detail)
+            continue
+        if outcome is Outcome.PARKED:
+            return
+        with connection.cursor() as cur:
+            cur.execute(
+                "DELETE FROM public.messaging_parkedmessage WHERE message_id = %s", [raw["id"]]
+            )
 
 
 def _mark(message: dict, *, applied: bool, body: dict | None = None) -> None:
@@ -186,7 +319,7 @@ def purge_delivered(days: int | None = None, *, now=None) -> dict[str, int]:
 
     from django.conf import settings
 
-    from messaging.retention import purge_outbox
+    from messaging.retention import purge_dead_letter_bodies, purge_outbox
 
     days = settings.MESSAGES_RETENTION_DAYS if days is None else days
     if days < 1:
@@ -196,6 +329,7 @@ def purge_delivered(days: int | None = None, *, now=None) -> dict[str, int]:
     centres = list(ServiceCentre.objects.order_by("division_code").only("schema_name"))
     with transaction.atomic():
         outbox = purge_outbox(before)
+        dead = purge_dead_letter_bodies(before)
     with transaction.atomic():
         inbox = purge(centres, before)
-    return {"outbox": outbox, "inbox": inbox, "centres": len(centres)}
+    return {"outbox": outbox, "inbox": inbox, "centres": len(centres), "dead_letters": dead}

@@ -20,6 +20,9 @@ _handlers: dict[str, Handler] = {}
 _batch_handlers: dict[str, BatchHandler] = {}
 
 
+REJECTED = "rejected"  # what deliver returns for a message that became a dead letter
+
+
 class UnknownMessageKind(Exception):
     pass
 
@@ -61,12 +64,24 @@ def handlers_replaced(
                 table[kind] = value
 
 
+def _handler(message) -> Handler | None:
+    """The handler of ``message``'s kind; None after recording a message that is not one, or
+    whose kind nobody handles, as a dead letter (never dropped, never retried for ever)."""
+    from messaging import deadletters
+    from messaging.models import DeadLetterReason
+
+    if not isinstance(message, dict) or not isinstance(message.get("kind"), str):
+        deadletters.record(message, DeadLetterReason.UNDECODABLE, "not a message")
+        return None
+    handler = _handlers.get(message["kind"])
+    if handler is None:
+        deadletters.record(message, DeadLetterReason.UNKNOWN_KIND, message["kind"][:40])
+    return handler
+
+
 def deliver(message: dict) -> object:
-    try:
-        handler = _handlers[message["kind"]]
-    except KeyError as exc:
-        raise UnknownMessageKind(message.get("kind")) from exc
-    return handler(message)
+    handler = _handler(message)
+    return REJECTED if handler is None else handler(message)
 
 
 def deliver_batch(messages: Sequence[dict]) -> list:
@@ -76,21 +91,25 @@ def deliver_batch(messages: Sequence[dict]) -> list:
     one. Any exception propagates: the caller rolls the whole batch back and falls back to
     delivering the messages singly (``deliver``), so one bad message cannot block the others.
     """
+    if not isinstance(messages, (list, tuple)):
+        return [deliver(messages)]
     results: list = []
     run: list[dict] = []
     run_handler: BatchHandler | None = None
     for message in messages:
-        if message.get("kind") not in _handlers:
-            raise UnknownMessageKind(message.get("kind"))
-        handler = _batch_handlers.get(message["kind"])
-        if run and handler is not run_handler:
+        handler = _handler(message)
+        if handler is None:
+            results.append(REJECTED)
+            continue
+        batch_handler = _batch_handlers.get(message["kind"])
+        if run and batch_handler is not run_handler:
             results.extend(run_handler(run))
             run = []
-        if handler is None:
-            results.append(deliver(message))
+        if batch_handler is None:
+            results.append(handler(message))
         else:
             run.append(message)
-            run_handler = handler
+            run_handler = batch_handler
     if run:
         results.extend(run_handler(run))
     return results

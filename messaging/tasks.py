@@ -12,8 +12,18 @@ from messaging import dispatch
 log = logging.getLogger(__name__)
 
 
+RETRIES_BEFORE_ALARM = 10  # a transient failure this persistent is logged at ERROR
+
+
 def _backoff(retries: int) -> int:
     return min(30, 2 ** min(retries, 5))
+
+
+def _log_retry(retries: int, what: str, exc: Exception) -> None:
+    level = logging.ERROR if retries >= RETRIES_BEFORE_ALARM else logging.INFO
+    log.log(
+        level, "%s failed %d time(s), retrying: %s: %s", what, retries + 1, type(exc).__name__, exc
+    )
 
 
 @app.task(
@@ -26,10 +36,11 @@ def _backoff(retries: int) -> int:
 def deliver(self, message: dict) -> str:
     try:
         return str(dispatch.deliver(message))
-    except dispatch.UnknownMessageKind:
-        raise
     except Exception as exc:
-        # Back off and try again; the inbox makes the retry harmless.
+        # Transient (permanent failures became dead letters and returned): back off and try
+        # again; the inbox makes the retry harmless.
+        what = message.get("id") if isinstance(message, dict) else "?"
+        _log_retry(self.request.retries, f"message {what}", exc)
         raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
 
 
@@ -58,14 +69,11 @@ def deliver_batch(self, messages: list[dict]) -> str:
         try:
             with transaction.atomic():
                 results.append(str(dispatch.deliver(message)))
-        except dispatch.UnknownMessageKind:
-            log.error(
-                "message %s of unknown kind %r dropped", message.get("id"), message.get("kind")
-            )
         except Exception as exc:
             failed.append(message)
             error = exc
     if failed:
+        _log_retry(self.request.retries, f"{len(failed)} message(s) of a batch", error)
         raise self.retry(
             args=[failed], exc=error, countdown=_backoff(self.request.retries)
         ) from error

@@ -354,6 +354,7 @@ def test_language_code_from_the_environment(value, ok):
         "DATABASE_URL": "postgres://nobody@127.0.0.1:9/none",
         "SECRET_KEY": "test-only",
         "PERSONAL_DATA_KEYS": "test:dGVzdC1vbmx5LW5vdC1zZWNyZXQtMzItYnl0ZXMhISE=",
+        "MESSAGES_SIGNING_KEYS": "test:dGVzdC1vbmx5LXNpZ25pbmcta2V5LTE2Yg==",
     }
     code = "import core.settings as s; print(s.LANGUAGE_CODE)"
     done = subprocess.run(

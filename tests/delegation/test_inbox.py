@@ -91,14 +91,23 @@ def test_a_batch_fills_the_gap_of_a_message_parked_by_an_earlier_one(network):
         assert not InboxMessage.objects.filter(applied_at__isnull=True).exists()
 
 
-def test_a_batch_is_for_one_centre(network):
-    import pytest
+def test_a_batch_naming_two_centres_is_applied_per_centre_and_an_altered_message_rejected(
+    network,
+):
+    """The relay sends one centre's messages per batch; a batch that names another centre
+    (re-addressed in transit: its signature no longer matches) cannot smuggle it in."""
+    from messaging.models import DeadLetter
 
     case = s.log_request(VILLAGE, AGENT, applicant=PERSON, item_code="C-1", materials_received=ALL)
     s.forward_case(VILLAGE, AGENT, case.tracking_no)
     (up,) = messages(s.FORWARDED)
-    with pytest.raises(ValueError):
-        inbox.receive_batch([up, {**up, "id": "00000000-0000-0000-0000-000000000001",
-                                  "recipient": VILLAGE}])  # fmt: skip
-    with in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
+    readdressed = {**up, "id": "00000000-0000-0000-0000-000000000001", "recipient": VILLAGE}
+    assert inbox.receive_batch([up, readdressed]) == [
+        inbox.Outcome.APPLIED,
+        inbox.Outcome.REJECTED,
+    ]
+    assert DeadLetter.objects.get().reason == "bad_signature"
+    with in_centre(ServiceCentre.objects.get(division_code=VILLAGE)):
         assert not InboxMessage.objects.exists()
+    with in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
+        assert InboxMessage.objects.count() == 1

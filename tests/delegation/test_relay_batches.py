@@ -3,7 +3,10 @@ others, and what fails stays in the outbox with the reason."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
+from django.utils import timezone
 
 from delegation import services as s
 from delegation.models import Case, InboxMessage
@@ -76,16 +79,23 @@ def test_a_failing_message_stays_behind_and_the_rest_of_its_batch_is_applied(net
     bad.refresh_from_db()
     assert bad.published_at is None and bad.attempts == 1 and "receiver broke" in bad.last_error
 
-    # The receiver is repaired: the next pass delivers it, once.
-    assert relay_batch(LocalTransport()) == (1, 0)
+    # The receiver is repaired: the next pass delivers it, once, but not before its backoff.
+    assert relay_batch(LocalTransport()) == (0, 0)
+    later = timezone.now() + dt.timedelta(minutes=5)
+    assert relay_batch(LocalTransport(), now=later) == (1, 0)
     assert township_cases() == sorted(numbers)
     with in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
         assert InboxMessage.objects.count() == 3
 
 
-def test_an_unknown_kind_in_a_batch_is_refused_not_applied(network):
-    with pytest.raises(dispatch.UnknownMessageKind):
-        dispatch.deliver_batch([{"id": "x", "kind": "no.such.kind", "recipient": TOWNSHIP}])
+def test_an_unknown_kind_in_a_batch_is_a_dead_letter_not_applied(network):
+    from messaging.models import DeadLetter
+
+    assert dispatch.deliver_batch([{"id": "x", "kind": "no.such.kind", "recipient": TOWNSHIP}]) == [
+        dispatch.REJECTED
+    ]
+    letter = DeadLetter.objects.get()
+    assert (letter.reason, letter.kind, letter.body["id"]) == ("unknown_kind", "no.such.kind", "x")
 
 
 def test_replaced_handlers_come_back_after_the_block():
