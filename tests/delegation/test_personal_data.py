@@ -23,6 +23,7 @@ from delegation import services as s
 from delegation.models import Case
 from messaging import relay
 from messaging.models import OutboxMessage
+from messaging.signing import sign
 from messaging.transport import CeleryTransport, LocalTransport
 from tenants.tenancy import in_centre
 from tests.delegation.conftest import (
@@ -109,7 +110,8 @@ def test_a_parked_forward_is_sealed_too(network):
     case = s.log_request(VILLAGE, AGENT, applicant=PERSON, item_code="C-1", materials_received=ALL)
     s.forward_case(VILLAGE, AGENT, case.tracking_no)
     message = OutboxMessage.objects.get(kind=s.FORWARDED).as_message()
-    message = {**message, "id": str(uuid.uuid4()), "seq": message["seq"] + 1}  # far ahead
+    # Far ahead of its stream, and signed as the village would sign it (unsigned is refused).
+    message = sign({**message, "id": str(uuid.uuid4()), "seq": message["seq"] + 1})
     from delegation import inbox
 
     inbox.receive(message)
