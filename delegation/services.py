@@ -989,6 +989,13 @@ def receive_supplement(
 
 
 def _receive_supplement(centre, case: Case, actor: Actor, materials: list[str], note: str) -> Case:
+    if case.state == State.SUBMITTED and case.channel != Channel.DELEGATED:
+        # No notice in force on a case logged here: the materials are simply completed.
+        raise DomainError(
+            _("该办件没有待补正的一次性告知；申请人补交的材料请用“补齐材料”登记。"),
+            code="no_notice_in_force",
+            field="materials",
+        )
     if case.state != State.SUPPLEMENT_NEEDED:
         next_state("receive_supplement", case.state, actor.role)  # raises the coded error
     supplied = set(materials)
