@@ -816,11 +816,14 @@ def _intake_received(case: Case) -> tuple[dt.date, dt.datetime]:
     return received, case.submitted_at
 
 
-def intake_window_ends(case: Case) -> dt.date | None:
-    """The last day to accept, refuse or notify a received case (None once it is past intake)."""
+def intake_window_ends(case: Case, centre: ServiceCentre | None = None) -> dt.date | None:
+    """The last day to accept, refuse or notify a received case at ``centre`` (None once it is
+    past intake, or for a village register entry). Read in the centre's schema."""
     from workdays.calendar import add_working_days
 
     if case.state != State.SUBMITTED or case.accepted_at is not None:
+        return None
+    if centre is not None and centre.tier == Tier.VILLAGE:
         return None
     day, _moment = _intake_received(case)
     return add_working_days(day, INTAKE_WINDOW_WORKING_DAYS).due
