@@ -26,7 +26,7 @@ def test_the_sdl_publishes_the_codes_as_an_enum():
 
 
 def test_every_way_of_giving_a_code_is_found():
-    source = '''
+    source = """
 class Late(DomainError):
     code = "late_kind"
 
@@ -36,7 +36,7 @@ def fail(column, code, message):
 raise DomainError(_("x"), code="keyword_code")
 fail("some_column", "positional_code", _("y"))
 Problem("problem_code", "z")
-'''
+"""
     assert codes_in(ast.parse(source)) == {
         "late_kind",
         "keyword_code",
