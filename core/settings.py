@@ -78,6 +78,8 @@ SHARED_APPS = [
     "graphene_django",
     "graphql_api",
     "core",
+    "django_htmx",
+    "web",
 ]
 TENANT_APPS = [
     "django.contrib.postgres",
@@ -106,6 +108,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -123,6 +126,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "web.context_processors.web",
             ],
         },
     },
@@ -184,6 +189,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The web app's session login (web.session); the admin keeps its own.
+LOGIN_URL = "/login/"
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
 STATIC_ROOT = VAR_DIR / "static"
 
 # --- Security (production defaults; DEBUG relaxes nothing but error pages) -----------------
@@ -201,6 +210,11 @@ if env_bool("HTTPS"):
 LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("LOGIN_FAILURES_PER_ADDRESS", "5"))
 LOGIN_FAILURES_PER_USERNAME = int(os.environ.get("LOGIN_FAILURES_PER_USERNAME", "20"))
 LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES", "15"))
+
+# --- Anonymous tracking (delegation.tracking.track_public) ----------------------------------------
+#: Failed lookups (wrong number or wrong query code) allowed per client address in the window.
+TRACKING_FAILURES_PER_CLIENT = int(os.environ.get("TRACKING_FAILURES_PER_CLIENT", "10"))
+TRACKING_FAILURE_WINDOW_MINUTES = int(os.environ.get("TRACKING_FAILURE_WINDOW_MINUTES", "15"))
 
 # --- Messaging ----------------------------------------------------------------------------
 # Production and CI: RabbitMQ. The embedded default has no broker: see docs/architecture.md

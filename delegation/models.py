@@ -82,6 +82,11 @@ class Case(models.Model):
 
     handler_name = models.CharField(_("经办人"), max_length=100, blank=True)
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    #: The query code (查询码) printed on the applicant's receipt: kept in clear only at the
+    #: centre that logged the case (to reprint the receipt); every tier keeps its hash
+    #: (``delegation.tracking.query_code_hash``), which the public projection checks.
+    query_code = models.CharField(_("查询码"), max_length=8, blank=True)
+    query_code_hash = models.CharField(max_length=64, blank=True)
     note = models.TextField(blank=True)
     decision_reason = models.TextField(_("决定理由"), blank=True)
 

@@ -36,6 +36,7 @@ from delegation.models import (
     State,
 )
 from delegation.states import next_state
+from delegation.tracking import new_query_code, query_code_hash
 from messaging.outbox import enqueue
 from network.projection import record_case
 from tenants.divisions import TIER_RANK, Tier
@@ -438,8 +439,12 @@ def log_request(
                 params={"tracking_no": existing.tracking_no},
             )
         today = _today()
+        tracking_no = _next_tracking_no(centre, today)
+        query_code = new_query_code()  # printed on the receipt: the second factor of tracking
         case = Case(
-            tracking_no=_next_tracking_no(centre, today),
+            tracking_no=tracking_no,
+            query_code=query_code,
+            query_code_hash=query_code_hash(tracking_no, query_code),
             channel=channel,
             applicant_kind=applicant.kind,
             applicant_name=applicant.name,
@@ -557,6 +562,7 @@ def _hand_up(
         FORWARDED,
         {
             "tracking_no": case.tracking_no,
+            "query_code_hash": case.query_code_hash,
             "origin_centre": case.origin_centre,
             "item_version": case.item_version_id,
             "applicant": {
@@ -818,6 +824,7 @@ def apply_forwarded(centre: ServiceCentre, message: dict) -> Delegation:
     version = ServiceItemVersion.objects.select_related("item").get(pk=p["item_version"])
     case = Case.objects.create(
         tracking_no=p["tracking_no"],
+        query_code_hash=p.get("query_code_hash", ""),  # absent in messages of older versions
         channel=Channel.DELEGATED,
         applicant_kind=p["applicant"]["kind"],
         applicant_name=p["applicant"]["name"],

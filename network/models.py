@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.utils import timezone
 
 
 class CaseRecord(models.Model):
@@ -44,6 +45,8 @@ class CaseRecord(models.Model):
     saved_vs_promised = models.IntegerField(null=True)
     calendar_fallback = models.BooleanField(default=False)
     rating = models.PositiveSmallIntegerField(null=True)
+    #: SHA-256 of tracking number and query code: the second factor of anonymous tracking.
+    query_code_hash = models.CharField(max_length=64, blank=True)
     #: When the case left this centre: handed up (escalated_at), else decided here
     #: (decided_at), else closed here (refused or withdrawn, closed_at). NULL while held here.
     left_at = models.DateTimeField(null=True)
@@ -68,4 +71,18 @@ class CaseRecord(models.Model):
             models.Index(fields=["decided_at"], name="case_record_decided_idx"),
             # "Open at time T" (held here, not left by T) = left_at IS NULL OR left_at > T.
             models.Index(fields=["left_at"], name="case_record_left_idx"),
+        ]
+
+
+class TrackingFailure(models.Model):
+    """A failed anonymous tracking lookup, kept for the throttle window
+    (``delegation.tracking.track_public``): wrong number and wrong code alike."""
+
+    client = models.CharField(max_length=64)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["client", "at"], name="tracking_failure_client_idx"),
+            models.Index(fields=["at"], name="tracking_failure_at_idx"),
         ]

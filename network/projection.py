@@ -13,7 +13,7 @@ PROJECTED_FIELDS = [
     "tracking_no", "origin_centre", "item_code", "item_version_id", "handling_type", "legal_limit_days",
     "promised_limit_days", "channel", "state", "submitted_at", "accepted_at", "escalated_at", "decided_at",
     "closed_at", "clock_started_on", "due_on", "elapsed_working_days", "on_time", "early", "saved_vs_legal",
-    "saved_vs_promised", "calendar_fallback", "rating",
+    "saved_vs_promised", "calendar_fallback", "rating", "query_code_hash",
 ]  # fmt: skip
 
 
