@@ -32,6 +32,11 @@ def log_cases(village: str, count: int, *, forward: bool = False) -> list[str]:
         if forward:
             s.forward_case(village, agent, case.tracking_no)
         numbers.append(case.tracking_no)
+    if forward:
+        from messaging import relay
+        from messaging.transport import LocalTransport
+
+        relay.drain(LocalTransport())  # the township receives them
     return numbers
 
 

@@ -19,11 +19,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.permissions import actor_from_membership
 from assessment import services
 from assessment.exports import SIX_LABELS, TIER_LABELS
 from assessment.indicators import SIX, subtree_prefix
 from assessment.models import Scope
-from accounts.permissions import actor_from_membership
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.roles import Actor, Role
 from tenants.divisions import Tier
