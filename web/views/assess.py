@@ -14,7 +14,6 @@ import datetime as dt
 from django import forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -28,6 +27,7 @@ from core.errors import DomainError, NotFound, PermissionDenied
 from core.roles import Actor, Role
 from tenants.divisions import Tier
 from tenants.models import ServiceCentre
+from web import links
 from web.forms import show_error
 from web.session import network_page
 
@@ -64,10 +64,13 @@ def _page(request: HttpRequest, template: str, context: dict, status: int = 200)
 
 
 def _refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    """A run of another city, a centre outside the jurisdiction: the service's reason."""
+    """A run of another city, a centre outside the jurisdiction, a bad request: the service's
+    reason, with the status that fits."""
     if isinstance(exc, NotFound):
         return render(request, "web/not_found.html", {"error": exc}, status=404)
-    return render(request, "web/forbidden.html", {"error": exc}, status=403)
+    if isinstance(exc, PermissionDenied):
+        return render(request, "web/forbidden.html", {"error": exc}, status=403)
+    return _page(request, "web/assess/problem.html", {"error": exc}, status=400)
 
 
 def _actor(request: HttpRequest) -> Actor:
@@ -143,7 +146,7 @@ def index(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             show_error(form, exc, RUN_FORM_FIELDS)
         else:
-            return redirect("web-assess-run", run_id=run.pk)
+            return redirect(links.public_url("web:assess-run", run.pk))
     return _page(
         request,
         "web/assess/index.html",
@@ -402,7 +405,8 @@ def checks(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             show_error(form, exc, {"subtree": "centre_code"})
         else:
-            return redirect(f"{reverse('web-assess-checks')}?centre={data['centre_code']}&saved=1")
+            url = links.public_url("web:assess-checks")
+            return redirect(f"{url}?centre={data['centre_code']}&saved=1")
     centre, history, error = None, [], None
     if code:
         try:

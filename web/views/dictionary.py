@@ -17,7 +17,6 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -35,6 +34,7 @@ from catalog.models import (
 from core.errors import DomainError, NotFound, ValidationFailed
 from core.roles import Role
 from tenants.divisions import TIER_ORDER, Tier
+from web import links
 from web.session import network_page
 
 PAGE_SIZE = 50
@@ -232,7 +232,7 @@ def adjust(request: HttpRequest, code: str) -> HttpResponse:
                 errors.setdefault(exc.field or "item", []).append(exc.message)
             else:
                 return redirect(
-                    reverse("web-dictionary-item", args=[found.item.code]) + "?done=adjusted"
+                    links.public_url("web:dictionary-item", found.item.code) + "?done=adjusted"
                 )
         values["materials"] = values["materials"].replace(";", "\n")
     return _page(
@@ -287,7 +287,7 @@ def _status_change(request: HttpRequest, code: str, change, done: str) -> HttpRe
             },
             status=400,
         )
-    return redirect(reverse("web-dictionary-item", args=[item.code]) + f"?done={done}")
+    return redirect(links.public_url("web:dictionary-item", item.code) + f"?done={done}")
 
 
 # --- import and export ---------------------------------------------------------------------------
