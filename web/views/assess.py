@@ -88,7 +88,9 @@ class RunForm(forms.Form):
     period_start = forms.DateField(
         label=_("考核期起"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    period_end = forms.DateField(label=_("考核期止"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(
+        label=_("考核期止"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     subtree = forms.ChoiceField(label=_("考核范围"))
     scheme = forms.ChoiceField(label=_("考核方案"))
 
@@ -239,7 +241,10 @@ def run_detail(request: HttpRequest, run_id: int) -> HttpResponse:
     chart = {
         "labels": [u.name for u in below],
         "series": [
-            {"name": str(_("覆盖率")), "values": [_rate(u.indicators["coverage_rate"]) for u in below]},
+            {
+                "name": str(_("覆盖率")),
+                "values": [_rate(u.indicators["coverage_rate"]) for u in below],
+            },
             {
                 "name": str(_("按期办结率")),
                 "values": [_rate(u.indicators["on_time_rate"]) for u in below],
@@ -327,7 +332,9 @@ def compare(request: HttpRequest) -> HttpResponse:
         "base_id": base_id,
         "other_id": other_id,
         "tier": tier,
-        "tiers": [(t, TIER_LABELS[t]) for t in (Tier.CITY, Tier.COUNTY, Tier.TOWNSHIP, Tier.VILLAGE)],
+        "tiers": [
+            (t, TIER_LABELS[t]) for t in (Tier.CITY, Tier.COUNTY, Tier.TOWNSHIP, Tier.VILLAGE)
+        ],
         "compared": COMPARED,
     }
     if base_id and other_id:
@@ -370,7 +377,9 @@ def _id(value) -> int:
 
 class CheckForm(forms.Form):
     centre_code = forms.CharField(label=_("服务点行政区划代码"), max_length=12)
-    checked_on = forms.DateField(label=_("核查日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    checked_on = forms.DateField(
+        label=_("核查日期"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     has_premises = forms.BooleanField(label=SIX_LABELS["has_premises"], required=False)
     has_signage = forms.BooleanField(label=SIX_LABELS["has_signage"], required=False)
     has_staff = forms.BooleanField(label=SIX_LABELS["has_staff"], required=False)
@@ -429,7 +438,8 @@ def checks(request: HttpRequest) -> HttpResponse:
             "centre": centre,
             "error": error,
             "history": [
-                {"check": c, "facts": [(SIX_LABELS[n], getattr(c, n)) for n in SIX]} for c in history
+                {"check": c, "facts": [(SIX_LABELS[n], getattr(c, n)) for n in SIX]}
+                for c in history
             ],
             "six": [SIX_LABELS[n] for n in SIX],
             "saved": request.GET.get("saved") == "1" and not recorded,

@@ -178,7 +178,11 @@ def facts(request: HttpRequest) -> HttpResponse:
             "six": [(SIX_LABELS[n], getattr(centre, n)) for n in SIX],
             "labels": [SIX_LABELS[n] for n in SIX],
             "history": [
-                {"check": c, "facts": [getattr(c, n) for n in SIX], "all": all(getattr(c, n) for n in SIX)}
+                {
+                    "check": c,
+                    "facts": [getattr(c, n) for n in SIX],
+                    "all": all(getattr(c, n) for n in SIX),
+                }
                 for c in history
             ],
             "children": [
@@ -189,4 +193,3 @@ def facts(request: HttpRequest) -> HttpResponse:
             "nav_active": "head",
         },
     )
-
