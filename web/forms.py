@@ -29,8 +29,8 @@ def show_error(
 
 
 def errors_of(error: DomainError) -> dict[str, str]:
-    """For pages without a Django form: ``{field or "__all__": message}``."""
-    return {error.field or "__all__": error.message}
+    """For pages without a Django form: ``{field or "general": message}``."""
+    return {error.field or "general": error.message}
 
 
 class LoginForm(forms.Form):
@@ -58,3 +58,62 @@ class TrackForm(forms.Form):
         help_text=_("印在回执上的查询码。"),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
+
+
+class NewCaseForm(forms.Form):
+    """A request at the desk: the applicant, the materials received, a note."""
+
+    #: A service's field name → this form's (web.forms.show_error).
+    SERVICE_FIELDS = {
+        "applicant_name": "applicant_name",
+        "applicant_id_number": "applicant_id_number",
+        "applicant_kind": "applicant_kind",
+        "applicant_phone": "applicant_phone",
+        "materials_received": "materials",
+        "materials": "materials",
+        "idempotency_key": None,
+    }
+
+    item_code = forms.CharField(widget=forms.HiddenInput)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, max_length=80)
+    applicant_kind = forms.ChoiceField(
+        label=_("申请人类型"),
+        choices=[("person", _("自然人")), ("enterprise", _("法人/企业"))],
+        initial="person",
+        widget=forms.RadioSelect,
+    )
+    applicant_name = forms.CharField(label=_("申请人姓名（名称）"), max_length=100)
+    applicant_id_number = forms.CharField(
+        label=_("证件号码"),
+        max_length=18,
+        help_text=_("自然人填居民身份证号码，企业填统一社会信用代码（18位）。"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
+    applicant_phone = forms.CharField(
+        label=_("联系电话"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
+    )
+    materials = forms.MultipleChoiceField(
+        label=_("已收材料"), required=False, widget=forms.CheckboxSelectMultiple
+    )
+    note = forms.CharField(
+        label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 3}), max_length=500
+    )
+
+    def __init__(self, *args, materials=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.required_materials = list(materials)
+        self.fields["materials"].choices = [(m.name, m.name) for m in self.required_materials]
+
+    def applicant(self):
+        from delegation.services import Applicant
+
+        data = self.cleaned_data
+        return Applicant(
+            kind=data["applicant_kind"],
+            name=data["applicant_name"],
+            id_number=data["applicant_id_number"].strip().upper(),
+            phone=data["applicant_phone"],
+        )

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_users
@@ -16,10 +19,31 @@ TOWNSHIP = "420506101000"
 COUNTY = "420506"
 
 
+ITEM = "SX-0020"  # 最低生活保障审核确认: proxy-eligible, decided at the county, 4 materials
+ITEM_MATERIALS = [
+    "最低生活保障申请书",
+    "申请人及家庭成员居民身份证",
+    "户口簿",
+    "家庭经济状况核对授权书",
+]
+ID_NUMBER = "420581199001010011"
+
+
 @pytest.fixture
 def demo_users(demo_network):
+    from catalog.services import import_dictionary
+
+    import_dictionary(Path(settings.BASE_DIR) / "catalog" / "data" / "sample_dictionary.csv")
     seed_demo_users()
     return demo_network
+
+
+def drain() -> int:
+    """Carry every pending message to its centre (the in-process transport)."""
+    from messaging import relay
+    from messaging.transport import LocalTransport
+
+    return relay.drain(LocalTransport())
 
 
 def login(client: Client, username: str, next_url: str = "") -> Client:
