@@ -18,16 +18,23 @@ ASSESSOR, DICTIONARY_ADMIN = "assessor.420500", "dictadmin.420500"
 PERSON = Applicant(
     kind="person", name="刘桂兰", id_number="420581199001010011", phone="13907171234"
 )
-ALL_MATERIALS = ["居民身份证", "申请表"]
+#: SX-0020 最低生活保障审核确认 of the sample dictionary (decided at county tier).
+ITEM = "SX-0020"
+ALL_MATERIALS = [
+    "最低生活保障申请书",
+    "申请人及家庭成员居民身份证",
+    "户口簿",
+    "家庭经济状况核对授权书",
+]
 
 
 def log_cases(village: str, count: int, *, forward: bool = False) -> list[str]:
-    """``count`` requests logged by the village's agent (item C-1 of the assessment scenario)."""
+    """``count`` requests logged by the village's agent (item ``ITEM``)."""
     agent = Actor(name="王代办", role=Role.AGENT, centre=village)
     numbers = []
     for _ in range(count):
         case = s.log_request(
-            village, agent, applicant=PERSON, item_code="C-1", materials_received=ALL_MATERIALS
+            village, agent, applicant=PERSON, item_code=ITEM, materials_received=ALL_MATERIALS
         )
         if forward:
             s.forward_case(village, agent, case.tracking_no)

@@ -33,9 +33,6 @@ ACTOR = Actor(name="孙考核", role=Role.ASSESSOR, centre=CITY)
 
 @pytest.fixture
 def network(demo_users):
-    from tests.assessment.scenario import make_items
-
-    make_items()
     log_cases(VILLAGE, 2, forward=True)
     log_cases(OTHER_VILLAGE, 1)
     return demo_users

@@ -29,9 +29,6 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def network(demo_users):
-    from tests.assessment.scenario import make_items
-
-    make_items()
     return demo_users
 
 
