@@ -78,14 +78,16 @@
     pending = event.submitter ? event.submitter.value : "log";
     document.getElementById("offline").hidden = false;
   });
-  window.addEventListener("online", function () {
-    if (pending === null) return;
+  function sendPending() {
+    if (pending === null || !navigator.onLine) return;
     var hidden = document.createElement("input");
     hidden.type = "hidden"; hidden.name = "submit"; hidden.value = pending;
     form.appendChild(hidden);
     pending = null;
-    form.submit();
-  });
+    HTMLFormElement.prototype.submit.call(form); // form.submit is the button named "submit"
+  }
+  window.addEventListener("online", sendPending);
+  window.setInterval(sendPending, 2000); // some phones never fire "online"
 })();
 
 /* On the page a logged case lands on (?logged=<key>): the draft of that submission is done. */
