@@ -86,10 +86,10 @@ assessor_page = network_page(Role.ASSESSOR)
 
 class RunForm(forms.Form):
     period_start = forms.DateField(
-        label=_("考核期起"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("考核期起"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     period_end = forms.DateField(
-        label=_("考核期止"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("考核期止"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     subtree = forms.ChoiceField(label=_("考核范围"))
     scheme = forms.ChoiceField(label=_("考核方案"))
@@ -378,7 +378,7 @@ def _id(value) -> int:
 class CheckForm(forms.Form):
     centre_code = forms.CharField(label=_("服务点行政区划代码"), max_length=12)
     checked_on = forms.DateField(
-        label=_("核查日期"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("核查日期"), widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     has_premises = forms.BooleanField(label=SIX_LABELS["has_premises"], required=False)
     has_signage = forms.BooleanField(label=SIX_LABELS["has_signage"], required=False)
