@@ -270,7 +270,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "delegation.purge_messages",
         "schedule": 24 * 3600,
         "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
-    }
+    },
+    # 超时默认 (行政许可法 art. 32): hourly, so a lapsed window is acted on the day after.
+    "accept-lapsed-intakes": {
+        "task": "delegation.accept_lapsed_intakes",
+        "schedule": 3600,
+        "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    },
 }
 
 LOGGING = {
