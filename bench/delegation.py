@@ -212,7 +212,8 @@ def main() -> None:
     logs = ROOT / "var" / "bench"
     logs.mkdir(parents=True, exist_ok=True)
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "core", "worker", "-Q", queue, "--concurrency",
+        [sys.executable, "-m", "celery", "-A", "core", "worker", "-n", f"bench-{queue}@%h",
+         "-Q", queue, "--concurrency",
          str(args.workers), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
          "--without-heartbeat"],
         cwd=ROOT, env=env, stdout=(logs / "worker.log").open("w"), stderr=subprocess.STDOUT,

@@ -101,6 +101,8 @@ CENTRE_HEADER = "HTTP_X_CENTRE"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Static files from STATIC_ROOT (bin/run runs collectstatic), also when DEBUG is off.
+    "whitenoise.middleware.WhiteNoiseMiddleware",
     "core.routing.CentreRoutingMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -137,7 +139,12 @@ TEMPLATES = [
 if EMBEDDED_DATABASE:
     from core.embedded import embedded_database_settings
 
-    _db = embedded_database_settings(VAR_DIR, os.environ.get("EMBEDDED_DB_NAME", "network"))
+    _db = embedded_database_settings(
+        VAR_DIR,
+        os.environ.get("EMBEDDED_DB_NAME", "network"),
+        # manage.py embedded_db status|stop sets it to 0: report on the server, never start it.
+        start=env_bool("EMBEDDED_DB_AUTOSTART", True),
+    )
 else:
     import dj_database_url
 
@@ -194,6 +201,16 @@ LOGIN_URL = "/login/"
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
 STATIC_ROOT = VAR_DIR / "static"
+# Hashed, compressed names (cacheable for ever) unless DEBUG; tests/conftest.py uses the plain
+# storage, so a test needs no collectstatic.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
 
 # --- Security (production defaults; DEBUG relaxes nothing but error pages) -----------------
 SESSION_COOKIE_HTTPONLY = True
@@ -253,7 +270,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "delegation.purge_messages",
         "schedule": 24 * 3600,
         "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
-    }
+    },
+    # 超时默认 (行政许可法 art. 32): hourly, so a lapsed window is acted on the day after.
+    "accept-lapsed-intakes": {
+        "task": "delegation.accept_lapsed_intakes",
+        "schedule": 3600,
+        "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    },
 }
 
 LOGGING = {

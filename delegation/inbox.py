@@ -22,12 +22,17 @@ import enum
 import json
 
 from django.db import connection, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from delegation import services
 from delegation.models import Delegation, Direction, InboxMessage
 from tenants.models import ServiceCentre
 from tenants.tenancy import in_centre
+
+#: Sent (``message=``) once a message's inbox row is claimed, before its delegation is locked
+#: and it is applied: the seam for tests that make concurrent batches meet at that point.
+claimed = Signal()
 
 
 class Outcome(enum.StrEnum):
@@ -57,15 +62,16 @@ def receive_batch(messages: list[dict]) -> list[Outcome]:
     centre = ServiceCentre.objects.get(division_code=recipients.pop())
     outcomes: list[Outcome] = [Outcome.DUPLICATE] * len(messages)
     with in_centre(centre), transaction.atomic():
-        claimed = _claim(messages)
+        new_ids = _claim(messages)
         order = sorted(
             range(len(messages)), key=lambda i: (str(messages[i]["stream"]), messages[i]["seq"], i)
         )
         for index in order:
             message = messages[index]
-            if message["id"] not in claimed:
+            if message["id"] not in new_ids:
                 continue  # applied before, or earlier in this batch
-            claimed.discard(message["id"])
+            new_ids.discard(message["id"])
+            claimed.send(sender=receive_batch, message=message)
             outcomes[index] = _apply_in_order(centre, message)
             if outcomes[index] is Outcome.APPLIED:
                 # Looked up under the delegation's lock: a successor parked by a concurrent

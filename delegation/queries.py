@@ -75,6 +75,22 @@ def deadline_warning(case: Case, day: dt.date, soon: dt.date) -> str | None:
     return None
 
 
+def calendar_notice(case: Case) -> str | None:
+    """What staff and the applicant should know when a case's dates were counted on days the
+    calendar does not know yet (weekends-only, ``calendar_fallback``); None otherwise."""
+    if not case.calendar_fallback:
+        return None
+    if case.state in OPEN_STATES and case.due_on is not None:
+        return str(
+            _(
+                "承诺办结日 %(due)s 是暂定的：期间有的年份尚未公布节假日安排，暂按周一至周五"
+                "计算工作日。安排公布并录入后，系统会自动重新计算。"
+            )
+            % {"due": case.due_on.isoformat()}
+        )
+    return str(_("办理时限按周一至周五计算：办理期间有的年份当时尚未公布节假日安排。"))
+
+
 # --- a centre's cases ----------------------------------------------------------------------------
 
 
@@ -95,6 +111,7 @@ def worklist(
     item_code: str | None = None,
     due_soon: bool = False,
     overdue: bool = False,
+    calendar_fallback: bool | None = None,
     order: str = "newest",
     day: dt.date | None = None,
 ) -> QuerySet[Case]:
@@ -108,6 +125,8 @@ def worklist(
         cases = cases.filter(due_soon_q(day))
     if overdue:
         cases = cases.filter(overdue_q(day))
+    if calendar_fallback is not None:
+        cases = cases.filter(calendar_fallback=calendar_fallback)
     if order == "due":
         return cases.order_by(F("due_on").asc(nulls_last=True), "id")
     return cases.order_by("-submitted_at", "-id")

@@ -196,6 +196,10 @@ class CaseType(graphene.ObjectType):
     calendar_fallback = graphene.Boolean(
         required=True, description="A date beyond the known official calendar was used."
     )
+    calendar_notice = graphene.String(
+        description="While calendarFallback: a sentence for staff and applicant saying the date "
+        "is provisional (weekends-only) and will be recomputed once the year is recorded."
+    )
     rating = graphene.Int()
     origin_centre = graphene.Field(Centre, required=True, description="Where the citizen applied.")
     upstream_state = CaseStateEnum(description="While escalated: the state where it is now.")
@@ -229,6 +233,10 @@ class CaseType(graphene.ObjectType):
     @staticmethod
     def resolve_materials(case, info):
         return [CaseMaterial(**m) for m in case.materials]
+
+    @staticmethod
+    def resolve_calendar_notice(case, info):
+        return queries.calendar_notice(case)
 
     @staticmethod
     def resolve_warning(case, info):
@@ -287,6 +295,10 @@ class CentreQuery(graphene.ObjectType):
         item_code=graphene.String(),
         due_soon=graphene.Boolean(description="Only cases with a yellow warning."),
         overdue=graphene.Boolean(description="Only cases with a red warning."),
+        calendar_fallback=graphene.Boolean(
+            description="true: only cases whose dates are provisional (a year not yet recorded); "
+            "false: only the others."
+        ),
         order_by=WorklistOrder(default_value=WorklistOrder.NEWEST.value),
         description="This centre's cases (an agent: the village register), newest first.",
     )
@@ -304,7 +316,8 @@ class CentreQuery(graphene.ObjectType):
 
     @staticmethod
     def resolve_worklist(root, info, state=None, item_code=None, due_soon=False, overdue=False,
-                         order_by=WorklistOrder.NEWEST.value, **args):  # fmt: skip
+                         calendar_fallback=None, order_by=WorklistOrder.NEWEST.value,
+                         **args):  # fmt: skip
         context = require_actor(info)
         cases = queries.worklist(
             context.centre,
@@ -313,6 +326,7 @@ class CentreQuery(graphene.ObjectType):
             item_code=item_code,
             due_soon=bool(due_soon),
             overdue=bool(overdue),
+            calendar_fallback=calendar_fallback,
             order=value_of(order_by),
         )
 
@@ -493,7 +507,8 @@ class RefuseCase(CaseMutation):
 
 
 class RequestSupplement(CaseMutation):
-    """一次性告知: list every missing material at once; the clock stops."""
+    """一次性告知: list every missing material at once, on a received case (before acceptance,
+    within 5 working days of receipt) or an accepted one; the clock stops."""
 
     Arguments = MaterialsArguments
 
@@ -505,13 +520,27 @@ class RequestSupplement(CaseMutation):
 
 
 class ReceiveSupplement(CaseMutation):
-    """补正: the applicant supplied materials (passed up when a tier above asked)."""
+    """补正: the applicant supplied materials (passed up when a tier above asked). The case
+    returns to the step the notice found it at: received, or accepted."""
 
     Arguments = MaterialsArguments
 
     @classmethod
     def act(cls, centre, actor, tracking_no, materials, note=""):
         return s.receive_supplement(
+            centre, actor, tracking_no, materials=materials, note=note or ""
+        )
+
+
+class CompleteMaterials(CaseMutation):
+    """补齐材料: materials the applicant hands in for a case logged here that has not yet left
+    (a village agent before forwarding, a window clerk before accepting)."""
+
+    Arguments = MaterialsArguments
+
+    @classmethod
+    def act(cls, centre, actor, tracking_no, materials, note=""):
+        return s.complete_materials(
             centre, actor, tracking_no, materials=materials, note=note or ""
         )
 
@@ -581,6 +610,7 @@ class RateCase(CaseMutation):
 
 class CentreMutation(graphene.ObjectType):
     log_request = LogRequest.Field()
+    complete_materials = CompleteMaterials.Field()
     forward_case = ForwardCase.Field()
     accept_case = AcceptCase.Field()
     refuse_case = RefuseCase.Field()

@@ -27,6 +27,7 @@ from core.errors import DomainError, NotFound, PermissionDenied
 from core.roles import Actor, Role
 from delegation.models import (
     DECIDED_STATES,
+    OPEN_STATES,
     ApplicantKind,
     Case,
     CasePause,
@@ -386,6 +387,152 @@ def _close_clock(case: Case, day: dt.date) -> None:
     case.calendar_fallback = case.calendar_fallback or result.fallback
 
 
+# --- repairing deadlines after a calendar change -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class DeadlineRepair:
+    """What ``recompute_deadlines`` did: centres visited, open cases checked, cases changed."""
+
+    centres: int = 0
+    checked: int = 0
+    changed: int = 0
+
+
+_RESCHEDULE_SQL = """
+WITH v AS (
+    SELECT * FROM unnest(%(ids)s::bigint[], %(due)s::date[], %(fallback)s::boolean[],
+                         %(notes)s::text[], %(data)s::text[]) AS v(id, due, fallback, note, data)
+), changed AS (
+    UPDATE delegation_case c SET due_on = v.due, calendar_fallback = v.fallback, updated_at = %(at)s
+    FROM v WHERE c.id = v.id
+    RETURNING c.id, c.state
+), projected AS (
+    UPDATE public.network_caserecord r
+    SET due_on = v.due, calendar_fallback = v.fallback, updated_at = %(at)s
+    FROM v WHERE r.centre_id = %(centre_id)s AND r.case_id = v.id
+)
+INSERT INTO delegation_caseevent
+    (case_id, seq, action, from_state, to_state, actor, role, centre, at, note, data)
+SELECT changed.id,
+       COALESCE((SELECT MAX(e.seq) FROM delegation_caseevent e WHERE e.case_id = changed.id), 0) + 1,
+       'recompute_deadline', changed.state, changed.state, %(actor)s, %(role)s, %(centre)s, %(at)s,
+       v.note, v.data::jsonb
+FROM changed JOIN v ON v.id = changed.id
+"""
+
+
+#: Centres repaired per transaction by ``recompute_deadlines``.
+REPAIR_BATCH_CENTRES = 50
+
+
+def recompute_deadlines(
+    *,
+    since: dt.date | None = None,
+    until: dt.date | None = None,
+    centres: Iterable[ServiceCentre] | None = None,
+) -> DeadlineRepair:
+    """Recompute the promised date of every open case whose clock window may contain a day in
+    [since, until], in every centre (or in ``centres``), by the calendar as it is now.
+
+    Called by ``workdays.services`` once each calendar write has committed, and by
+    ``manage.py recompute_deadlines``. The candidates come from the projection (open, clock
+    started on or before ``until``, due on or after ``since``), one query for the network; each
+    centre with candidates is then repaired in its own schema with two statements whatever its
+    number of cases: lock and read the cases with their pauses, then one statement that updates
+    the cases that changed, their projection rows, and appends a ``recompute_deadline`` event
+    to each. ``calendar_fallback`` is set afresh, so it clears once the calendar knows the days.
+    Idempotent: a second run changes nothing.
+    """
+    from network.models import CaseRecord
+
+    records = CaseRecord.objects.filter(
+        state__in=OPEN_STATES, clock_started_on__isnull=False, due_on__isnull=False
+    )
+    if since is not None:
+        records = records.filter(due_on__gte=since)
+    if until is not None:
+        records = records.filter(clock_started_on__lte=until)
+    if centres is not None:
+        records = records.filter(centre__in=list(centres))
+    by_centre: dict[int, list[int]] = {}
+    for centre_id, case_id in records.values_list("centre_id", "case_id").iterator(chunk_size=5000):
+        by_centre.setdefault(centre_id, []).append(case_id)
+    checked = changed = 0
+    centres_to_repair = list(
+        ServiceCentre.objects.filter(pk__in=by_centre).order_by("division_code")
+    )
+    # A batch of centres per transaction: commits are amortised, and the locks one transaction
+    # takes on each schema's tables stay far below max_locks_per_transaction (a whole
+    # prefecture's schemas in one transaction would exhaust the lock table).
+    for first in range(0, len(centres_to_repair), REPAIR_BATCH_CENTRES):
+        with transaction.atomic():
+            for centre in centres_to_repair[first : first + REPAIR_BATCH_CENTRES]:
+                ids = by_centre[centre.pk]
+                checked += len(ids)
+                changed += _recompute_centre(centre, ids)
+    return DeadlineRepair(centres=len(by_centre), checked=checked, changed=changed)
+
+
+def _recompute_centre(centre: ServiceCentre, case_ids: list[int]) -> int:
+    from workdays.calendar import due_date_with_pauses
+
+    # Inside the batch's transaction (no savepoint per centre: a failure undoes the batch).
+    with in_centre(centre), transaction.atomic(savepoint=False), connection.cursor() as cur:
+        cur.execute(
+            "SELECT c.id, c.clock_started_on, c.promised_limit_days, c.due_on, c.calendar_fallback,"
+            " (SELECT array_agg(p.started_on ORDER BY p.started_on) FROM delegation_casepause p"
+            "   WHERE p.case_id = c.id),"
+            " (SELECT array_agg(p.ended_on ORDER BY p.started_on) FROM delegation_casepause p"
+            "   WHERE p.case_id = c.id) "
+            "FROM delegation_case c WHERE c.id = ANY(%s) AND c.state = ANY(%s) "
+            "AND c.clock_started_on IS NOT NULL ORDER BY c.id FOR UPDATE OF c",
+            [case_ids, list(OPEN_STATES)],
+        )
+        cases = cur.fetchall()
+        rows: dict[str, list] = {"ids": [], "due": [], "fallback": [], "notes": [], "data": []}
+        for case_id, started, days, due_on, fallback, pauses_from, pauses_to in cases:
+            pauses = list(zip(pauses_from, pauses_to, strict=True)) if pauses_from else ()
+            deadline = due_date_with_pauses(started, days, pauses)
+            if (deadline.due, deadline.fallback) == (due_on, fallback):
+                continue
+            rows["ids"].append(case_id)
+            rows["due"].append(deadline.due)
+            rows["fallback"].append(deadline.fallback)
+            rows["notes"].append(
+                str(
+                    _("工作日安排有变，承诺办结日由 %(old)s 调整为 %(new)s。")
+                    % {"old": due_on.isoformat(), "new": deadline.due.isoformat()}
+                    if deadline.due != due_on
+                    else _("工作日安排已确定，承诺办结日 %(due)s 不变。")
+                    % {"due": deadline.due.isoformat()}
+                )
+            )
+            rows["data"].append(
+                json.dumps(
+                    {
+                        "old_due_on": due_on.isoformat(),
+                        "due_on": deadline.due.isoformat(),
+                        "calendar_fallback": deadline.fallback,
+                    }
+                )
+            )
+        if rows["ids"]:
+            system = Actor.system(centre.division_code)
+            cur.execute(
+                _RESCHEDULE_SQL,
+                {
+                    **rows,
+                    "at": timezone.now(),
+                    "centre_id": centre.pk,
+                    "actor": system.name,
+                    "role": system.role,
+                    "centre": centre.division_code,
+                },
+            )
+        return len(rows["ids"])
+
+
 # --- logging a request ---------------------------------------------------------------------------
 
 
@@ -478,6 +625,51 @@ def log_request(
         _record(case, "log", "", actor, note, item_version=version.pk)
         _project(case, centre)
     return case
+
+
+def complete_materials(
+    centre: ServiceCentre | str, actor: Actor, case_ref, *, materials: list[str], note: str = ""
+) -> Case:
+    """补齐材料: the applicant hands in materials that were missing when the case was logged.
+
+    For a case logged at this centre (a village register entry, a window case) that has not
+    left it: the agent or the window clerk records them, so a forward refused for missing
+    materials is never a dead end. A case received from below gets a one-time notice instead.
+    """
+    with _case_at(centre, actor, case_ref) as (centre, case):
+        if case.channel == Channel.DELEGATED:
+            raise DomainError(
+                _("该办件由下级转报，缺少的材料请一次性告知申请人补正。"),
+                code="materials_from_below",
+                field="materials",
+            )
+        next_state("complete_materials", case.state, actor.role)
+        names = [m.strip() for m in materials if m and m.strip()]
+        if not names:
+            raise DomainError(
+                _("请列出申请人补交的材料。"), code="materials_empty", field="materials"
+            )
+        unknown = set(names) - {m["name"] for m in case.materials}
+        if unknown:
+            raise DomainError(
+                _("“%(names)s”不是该事项要求的材料。"),
+                code="unknown_material",
+                field="materials",
+                params={"names": "、".join(sorted(unknown))},
+            )
+        added = [m["name"] for m in case.materials if m["name"] in names and not m["received"]]
+        if not added:  # already recorded (a retry): nothing to do
+            return case
+        for material in case.materials:
+            if material["name"] in added:
+                material["received"] = True
+        case.save(update_fields=["materials", "updated_at"])
+        still = [m["name"] for m in case.materials if not m["received"]]
+        _record(
+            case, "complete_materials", case.state, actor, note, added=added, still_missing=still
+        )
+        _project(case, centre)
+        return case
 
 
 # --- handing a case up ---------------------------------------------------------------------------
@@ -586,7 +778,9 @@ def _hand_up(
 
 
 def accept_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, note: str = "") -> Case:
-    """受理: take the case on. All required materials must be in; the clock starts today."""
+    """受理: take the case on. All required materials must be in; the clock starts today, or on
+    the intake day if the 5-working-day window has already lapsed (the law counts the case as
+    accepted from then: ``INTAKE_WINDOW_WORKING_DAYS``)."""
     with _case_at(centre, actor, case_ref) as (centre, case):
         missing = [m["name"] for m in case.materials if not m["received"]]
         if missing:
@@ -596,16 +790,149 @@ def accept_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, note: st
                 field="materials",
                 params={"names": "、".join(missing)},
             )
-        case.accepted_at = timezone.now()
+        next_state("accept", case.state, actor.role)
+        today = _today()
+        data = {}
+        if _intake_lapsed(centre, case, today):
+            day, case.accepted_at = _intake_received(case)
+            data["deemed_from"] = day
+        else:
+            day, case.accepted_at = today, timezone.now()
         if case.clock_started_on is None:
-            _start_clock(case, _today())
-        return _apply(centre, case, "accept", actor, note)
+            _start_clock(case, day)
+        return _apply(centre, case, "accept", actor, note, **data)
+
+
+# --- intake: the 5-working-day window of 行政许可法 art. 32 ------------------------------------
+
+#: A received case is accepted, refused or given the one-time notice within this many working
+#: days of its intake day; otherwise it counts as accepted from that day (超时默认).
+INTAKE_WINDOW_WORKING_DAYS = 5
+
+
+def _intake_received(case: Case) -> tuple[dt.date, dt.datetime]:
+    """The intake day of a case not yet accepted, and the moment it began: the receipt, or, if
+    a one-time notice came before acceptance, the day its supplement completed the materials
+    (the application is complete from then, so the window runs again from then)."""
+    ended = [end for _start, end in _pauses(case) if end is not None]
+    received = timezone.localdate(case.submitted_at)
+    if ended and max(ended) > received:
+        day = max(ended)
+        return day, timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return received, case.submitted_at
+
+
+def intake_window_ends(case: Case) -> dt.date | None:
+    """The last day to accept, refuse or notify a received case (None once it is past intake)."""
+    from workdays.calendar import add_working_days
+
+    if case.state != State.SUBMITTED or case.accepted_at is not None:
+        return None
+    day, _moment = _intake_received(case)
+    return add_working_days(day, INTAKE_WINDOW_WORKING_DAYS).due
+
+
+def _intake_lapsed(centre: ServiceCentre, case: Case, today: dt.date) -> bool:
+    """Whether the intake window of ``case`` is over. A village register entry has none: the
+    agent forwards it (supervised separately), the receiving centre's window starts then."""
+    from workdays.calendar import add_working_days
+
+    if centre.tier == Tier.VILLAGE or case.state != State.SUBMITTED or case.accepted_at:
+        return False
+    # A supplement only moves the intake day later: in time by the receipt is in time (and
+    # spares the hot path of acceptance a query for the pauses).
+    received = timezone.localdate(case.submitted_at)
+    if today <= add_working_days(received, INTAKE_WINDOW_WORKING_DAYS).due:
+        return False
+    ends = intake_window_ends(case)
+    return ends is not None and today > ends
+
+
+def _deem_accepted(centre: ServiceCentre, case: Case) -> Case:
+    day, case.accepted_at = _intake_received(case)
+    if case.clock_started_on is None:
+        _start_clock(case, day)
+    missing = [m["name"] for m in case.materials if not m["received"]]
+    return _apply(
+        centre,
+        case,
+        "deemed_accept",
+        Actor.system(centre.division_code),
+        _(
+            "收到申请材料之日（%(day)s）起 %(days)d 个工作日内未受理、未一次性告知补正，"
+            "依法自该日起视为受理。"
+        )
+        % {"day": day.isoformat(), "days": INTAKE_WINDOW_WORKING_DAYS},
+        deemed_from=day,
+        missing_materials=missing,
+    )
+
+
+def accept_lapsed_intake(
+    centre: ServiceCentre | str, case_ref, *, today: dt.date | None = None
+) -> Case | None:
+    """超时默认: accept ``case_ref`` from its intake day if its window has lapsed; the case, or
+    None if there was nothing to do (already handled, a village register entry, still in time).
+    Idempotent: a second call finds the case accepted and does nothing."""
+    with _case_at(centre, None, case_ref) as (centre, case):
+        if case.state != State.SUBMITTED or not _intake_lapsed(centre, case, today or _today()):
+            return None
+        return _deem_accepted(centre, case)
+
+
+def _last_lapsed_intake_day(today: dt.date) -> dt.date:
+    """The latest intake day whose window is over by ``today``."""
+    from workdays.calendar import add_working_days
+
+    day = today - dt.timedelta(days=1)
+    while add_working_days(day, INTAKE_WINDOW_WORKING_DAYS).due >= today:
+        day -= dt.timedelta(days=1)
+    return day
+
+
+def accept_lapsed_intakes(
+    *, today: dt.date | None = None, centres: Iterable[ServiceCentre] | None = None
+) -> int:
+    """Apply ``accept_lapsed_intake`` to every received case in the network whose window is over.
+
+    The candidates come from the projection (received, not at a village, arrived on or before the
+    last lapsed intake day); each centre then confirms them in its own schema (a supplement after
+    a pre-acceptance notice moves the intake day later). Returns the number of cases accepted.
+    """
+    from network.models import CaseRecord
+
+    today = today or _today()
+    last = _last_lapsed_intake_day(today)
+    before = timezone.make_aware(dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min))
+    records = CaseRecord.objects.filter(state=State.SUBMITTED, submitted_at__lt=before).exclude(
+        tier=Tier.VILLAGE
+    )
+    if centres is not None:
+        records = records.filter(centre__in=list(centres))
+    by_centre: dict[int, list[int]] = {}
+    for centre_id, case_id in records.values_list("centre_id", "case_id"):
+        by_centre.setdefault(centre_id, []).append(case_id)
+    accepted = 0
+    for centre in ServiceCentre.objects.filter(pk__in=by_centre).order_by("division_code"):
+        for case_id in sorted(by_centre[centre.pk]):
+            if accept_lapsed_intake(centre, case_id, today=today) is not None:
+                accepted += 1
+    return accepted
 
 
 def refuse_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, reason: str) -> Case:
     """不予受理, with the reason the applicant is told."""
     with _case_at(centre, actor, case_ref) as (centre, case):
         _require_reason(reason)  # after the actor check: outsiders learn nothing
+        if case.state == State.SUBMITTED and _intake_lapsed(centre, case, _today()):
+            raise DomainError(
+                _(
+                    "该办件收到材料后 %(days)d 个工作日内未作处理，依法已视为受理，"
+                    "不能再不予受理；请审核后作出决定。"
+                ),
+                code="intake_deemed_accepted",
+                params={"days": INTAKE_WINDOW_WORKING_DAYS},
+            )
         case.decision_reason = reason
         return _apply(centre, case, "refuse", actor, reason)
 
@@ -613,7 +940,12 @@ def refuse_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, reason: 
 def request_supplement(
     centre: ServiceCentre | str, actor: Actor, case_ref, *, materials: list[str], note: str = ""
 ) -> Case:
-    """一次性告知: list every missing or defective material at once; the clock stops."""
+    """一次性告知: list every missing or defective material at once; the clock stops.
+
+    On a received case (before acceptance) within its intake window, or on an accepted one. A
+    notice on a received case whose window has lapsed comes too late to hold up acceptance: the
+    case is first accepted from its intake day (超时默认), then the notice stops its clock.
+    """
     with _case_at(centre, actor, case_ref) as (centre, case):
         names = [m.strip() for m in materials if m and m.strip()]
         if not names:
@@ -631,6 +963,9 @@ def request_supplement(
                 _("已发出一次性告知，不能再次要求补正，请等待申请人补齐。"),
                 code="supplement_already_requested",
             )
+        next_state("request_supplement", case.state, actor.role)
+        if case.state == State.SUBMITTED and _intake_lapsed(centre, case, _today()):
+            case = _deem_accepted(centre, case)
         known = {m["name"] for m in case.materials}
         for material in case.materials:
             if material["name"] in names:
@@ -641,7 +976,6 @@ def request_supplement(
             if n not in known
         ]
         case.missing_materials = names
-        next_state("request_supplement", case.state, actor.role)
         CasePause.objects.create(case=case, started_on=_today(), materials=names)
         return _apply(centre, case, "request_supplement", actor, note, materials=names)
 
@@ -691,8 +1025,12 @@ def _receive_supplement(centre, case: Case, actor: Actor, materials: list[str], 
         _project(case, centre)
         return case
     CasePause.objects.filter(case=case, ended_on__isnull=True).update(ended_on=_today())
-    _move_deadline(case)
-    return _apply(centre, case, "receive_supplement", actor, note, supplied=sorted(supplied))
+    if case.clock_started_on is not None:
+        _move_deadline(case)
+    # Back to the step the notice found the case at: received (the intake window runs again
+    # from today, the day the materials are complete) or accepted (the clock runs again).
+    action = "receive_supplement_at_intake" if case.accepted_at is None else "receive_supplement"
+    return _apply(centre, case, action, actor, note, supplied=sorted(supplied))
 
 
 def _pass_supplement_up(centre, case: Case, actor: Actor, materials: list[str], note: str) -> Case:

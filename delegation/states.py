@@ -3,6 +3,13 @@
 A move is (from state, action) → to state. Actions a person takes carry the roles allowed to
 take them; the ``upstream_*`` actions are applied by the system when a status report arrives
 from the tier that holds an escalated case.
+
+Intake (行政许可法 art. 32): a received case is accepted, refused, or given the one-time notice
+(一次性告知) at once, before or after acceptance; the supplement returns the case to the step it
+was at (``receive_supplement_at_intake`` to received, ``receive_supplement`` to accepted). A
+received case left without any of the three for 5 working days is accepted by the system
+(``deemed_accept``, 超时默认). ``complete_materials`` records materials handed in at the desk
+before the case leaves the centre where it was logged; it changes no state.
 """
 
 from __future__ import annotations
@@ -23,9 +30,19 @@ TRANSITIONS: dict[str, tuple[frozenset[str], dict[str, str]]] = {
         frozenset({Role.AGENT, Role.STAFF, Role.HEAD}),
         {s: S.ESCALATED for s in OPEN_STATES - {S.ESCALATED}},
     ),
+    "complete_materials": (DESK_ROLES, {S.SUBMITTED: S.SUBMITTED}),
     "accept": (DECIDING_ROLES, {S.SUBMITTED: S.ACCEPTED}),
+    "deemed_accept": (frozenset({Role.SYSTEM}), {S.SUBMITTED: S.ACCEPTED}),
     "refuse": (DECIDING_ROLES, {S.SUBMITTED: S.REFUSED}),
-    "request_supplement": (DECIDING_ROLES, {S.ACCEPTED: S.SUPPLEMENT_NEEDED}),
+    "request_supplement": (
+        DECIDING_ROLES,
+        {S.SUBMITTED: S.SUPPLEMENT_NEEDED, S.ACCEPTED: S.SUPPLEMENT_NEEDED},
+    ),
+    # The supplement returns the case to the step the notice found it at.
+    "receive_supplement_at_intake": (
+        DESK_ROLES | {Role.SYSTEM},
+        {S.SUPPLEMENT_NEEDED: S.SUBMITTED},
+    ),
     "receive_supplement": (DESK_ROLES | {Role.SYSTEM}, {S.SUPPLEMENT_NEEDED: S.ACCEPTED}),
     "start_review": (DECIDING_ROLES, {S.ACCEPTED: S.IN_REVIEW}),
     "approve": (DECIDING_ROLES, {S.IN_REVIEW: S.APPROVED}),

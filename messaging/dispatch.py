@@ -11,7 +11,8 @@ one commit, one schema switch and one broker message carry many of them.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 Handler = Callable[[dict], object]
 BatchHandler = Callable[[Sequence[dict]], list]
@@ -27,6 +28,37 @@ def register(kind: str, handler: Handler, batch: BatchHandler | None = None) -> 
     _handlers[kind] = handler
     if batch is not None:
         _batch_handlers[kind] = batch
+
+
+def handlers(kind: str) -> tuple[Handler, BatchHandler | None]:
+    """The handler and batch handler registered for ``kind``."""
+    try:
+        return _handlers[kind], _batch_handlers.get(kind)
+    except KeyError as exc:
+        raise UnknownMessageKind(kind) from exc
+
+
+@contextmanager
+def handlers_replaced(
+    kind: str, handler: Handler, batch: BatchHandler | None = None
+) -> Iterator[None]:
+    """Within the block, ``kind`` is applied by ``handler`` (and ``batch``, or singly when it is
+    None); the registered handlers come back after it. The seam for injecting a failing
+    receiver (tests, drills), instead of patching this module's tables."""
+    previous = (_handlers.get(kind), _batch_handlers.get(kind))
+    _handlers[kind] = handler
+    if batch is None:
+        _batch_handlers.pop(kind, None)
+    else:
+        _batch_handlers[kind] = batch
+    try:
+        yield
+    finally:
+        for table, value in zip((_handlers, _batch_handlers), previous, strict=True):
+            if value is None:
+                table.pop(kind, None)
+            else:
+                table[kind] = value
 
 
 def deliver(message: dict) -> object:

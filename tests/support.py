@@ -10,10 +10,30 @@ import uuid
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth.hashers import Argon2PasswordHasher
 from django.db import connection
+
+from core.supervisor import unique_node_name
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+class FastArgon2PasswordHasher(Argon2PasswordHasher):
+    """Argon2 still, with test-sized costs (production uses Django's defaults; tests/api checks
+    that). The whole suite uses it: seeding the 7 demo users took seconds per test."""
+
+    time_cost = 1
+    memory_cost = 1024
+    parallelism = 1
+
+
+def build_demo_network() -> None:
+    """Provision the bundled demo network (19 centres)."""
+    from tenants.services import provision_network
+    from tenants.spec import load_spec
+
+    provision_network(load_spec("demo"))
 
 
 def broker_url() -> str:
@@ -29,6 +49,31 @@ def broker_reachable(url: str) -> bool:
         return True
     except Exception:
         return False
+
+
+def require_broker() -> str:
+    """The broker URL; skip the test without a reachable broker (fail under CI=true)."""
+    import pytest
+
+    url = broker_url()
+    if not broker_reachable(url):
+        message = f"RabbitMQ is not reachable at {url}"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(message + " (CI=true: the broker tests must run)")
+        pytest.skip(message)
+    return url
+
+
+def delete_queues(*names: str) -> None:
+    """Delete queues this test run created (never anyone else's)."""
+    from kombu import Connection
+
+    with Connection(broker_url(), connect_timeout=2) as conn:
+        for name in names:
+            try:
+                conn.default_channel.queue_delete(name)
+            except Exception:
+                pass
 
 
 def env_for_subprocess(**extra: str) -> dict[str, str]:
@@ -51,6 +96,9 @@ class Worker:
         self.queue = queue
         self.log = log_dir / f"worker-{uuid.uuid4().hex[:8]}.log"
         self.concurrency = concurrency
+        # A node name of its own: two workers named celery@<host> on one broker (two test runs,
+        # or a test beside bin/run) collide on the pidbox queue and one dies (RESOURCE_LOCKED).
+        self.node_name = unique_node_name("test")
         self.process: subprocess.Popen | None = None
 
     def start(self, timeout: float = 60.0) -> Worker:
@@ -63,6 +111,8 @@ class Worker:
                 "-A",
                 "core",
                 "worker",
+                "-n",
+                self.node_name,
                 "-Q",
                 self.queue,
                 "--concurrency",

@@ -3,8 +3,10 @@
 The admin and the ``calendar_year`` / ``calendar_day`` commands call these functions. Each is
 one transaction, serialised against the other calendar writes by an advisory lock, and tells
 ``workdays.calendar`` so the change shows at once in this process (other processes within
-``WORKDAYS_REFRESH_SECONDS``). Bad input raises a ``DomainError`` (a batch: ``ValidationFailed``
-listing every problem) and writes nothing.
+``WORKDAYS_REFRESH_SECONDS``). Once the write has committed, every open case in the network
+whose clock window touches a changed day gets its promised date recomputed
+(``delegation.services.recompute_deadlines``, see ``_Reschedule``). Bad input raises a
+``DomainError`` (a batch: ``ValidationFailed`` listing every problem) and writes nothing.
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ class PublishReport:
     makeup_working_days: int  # days recorded as working (调休上班)
     removed: int  # overrides of the year that the new record no longer lists
     republished: bool  # the year had been published before
+    #: open cases whose promised date or calendar flag changed; None if the repair waits for
+    #: the caller's transaction to commit
+    rescheduled: int | None = 0
 
     def summary(self) -> str:
         text = gettext("%(year)d 年安排已记录：休息日 %(holidays)d 天，调休上班 %(makeup)d 天") % {
@@ -60,7 +65,12 @@ class PublishReport:
             text += gettext("，删除不再列出的调整 %(removed)d 天") % {"removed": self.removed}
         if self.republished:
             text += gettext("（重新发布）")
-        return text + gettext("。")
+        text += gettext("。")
+        if self.rescheduled:
+            text += gettext("已重新计算 %(count)d 件在办办件的承诺办结日。") % {
+                "count": self.rescheduled
+            }
+        return text
 
 
 # --- Checks -----------------------------------------------------------------------------------
@@ -138,6 +148,29 @@ def _lock() -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
 
 
+class _Reschedule:
+    """Recompute the promised dates of the open cases whose window touches [since, until], once
+    the calendar write has committed (``transaction.on_commit``: at once when the write was the
+    outermost transaction, as in the commands; after the caller's commit otherwise, as in the
+    admin). Not inside the write's transaction: repairing a prefecture's schemas in one
+    transaction would take more locks than PostgreSQL holds, so the repair commits per batch
+    of centres. It is idempotent; should it fail, ``manage.py recompute_deadlines`` finishes it.
+    ``changed`` is the number of cases it changed (None until it has run)."""
+
+    def __init__(self, since: dt.date, until: dt.date) -> None:
+        self.since, self.until, self.changed = since, until, None
+        transaction.on_commit(self)
+
+    def __call__(self) -> None:
+        from delegation.services import recompute_deadlines
+
+        self.changed = recompute_deadlines(since=self.since, until=self.until).changed
+        if self.changed:
+            logger.info(
+                "calendar %s–%s: %s case(s) rescheduled", self.since, self.until, self.changed
+            )
+
+
 def _actor(actor: Any):
     return actor if actor is not None and getattr(actor, "is_authenticated", False) else None
 
@@ -186,6 +219,7 @@ def set_override(date: dt.date, is_working_day: bool, *, note: str, actor=None) 
             },
         )
         calendar.note_write()
+    _Reschedule(date, date)
     logger.info("calendar override %s working=%s by %s: %s", date, is_working_day, actor, note)
     return override
 
@@ -205,6 +239,7 @@ def remove_override(date: dt.date, *, actor=None) -> None:
                 params={"date": date.isoformat()},
             )
         calendar.note_write()
+    _Reschedule(date, date)
     logger.info("calendar override %s removed by %s", date, actor)
 
 
@@ -321,12 +356,14 @@ def publish_year(year: int, days: Iterable[Any], *, note: str = "", actor=None) 
             defaults={"note": note.strip(), "created_at": now, "created_by": recorded_by},
         )
         calendar.note_write()
+    rescheduled = _Reschedule(dt.date(year, 1, 1), dt.date(year, 12, 31))
     report = PublishReport(
         year=year,
         holidays=sum(not entry.is_working_day for entry in entries),
         makeup_working_days=sum(entry.is_working_day for entry in entries),
         removed=removed,
         republished=not created,
+        rescheduled=rescheduled.changed,
     )
     logger.info("calendar year %s published by %s: %s", year, actor, report)
     return report
@@ -347,4 +384,5 @@ def unpublish_year(year: int, *, actor=None) -> None:
                 params={"year": year},
             )
         calendar.note_write()
+    _Reschedule(dt.date(year, 1, 1), dt.date(year, 12, 31))
     logger.info("calendar year %s unpublished by %s", year, actor)

@@ -15,6 +15,7 @@ from django.urls import set_script_prefix
 
 from core.roles import Role
 from delegation.services import Applicant
+from tests import layers
 
 VILLAGE, TOWNSHIP, COUNTY, CITY = "420506101201", "420506101000", "420506", "420500"
 SIBLING_VILLAGE = "420506101202"  # same township
@@ -176,19 +177,60 @@ API_NETWORK = {
 }
 
 
-@pytest.fixture
-def api_network(db):
-    """Eight centres of the demo network (provisioning all 19 costs twice as long)."""
-    from tenants.models import ServiceCentre
+def build_api_network() -> None:
     from tenants.services import provision_network
     from tenants.spec import load_spec
 
     provision_network([spec for spec in load_spec("demo") if spec.division_code in API_NETWORK])
+
+
+def build_full_network() -> dict:
+    """api_network, items and people, as the ``network`` fixture gives them."""
+    from tenants.models import ServiceCentre
+
+    build_api_network()
+    centres = {c.division_code: c for c in ServiceCentre.objects.all()}
+    return {
+        "items": {key: version.pk for key, version in make_items().items()},
+        "people": {key: make_person(key, *spec, centres) for key, spec in PEOPLE.items()},
+    }
+
+
+layers.register("api", build_api_network)
+layers.register("api_full", build_full_network, includes=("api",))
+
+
+@pytest.fixture
+def _layer_api() -> bool:
+    return layers.layers.provides("api")
+
+
+@pytest.fixture
+def _layer_api_full() -> bool:
+    return layers.layers.provides("api_full")
+
+
+@pytest.fixture
+def api_network(_layer_api, db):
+    """Eight centres of the demo network (provisioning all 19 costs twice as long), built once
+    for the tests that use them (tests/layers.py)."""
+    from tenants.models import ServiceCentre
+
+    if not layers.layers.provides("api"):
+        build_api_network()
     return {c.division_code: c for c in ServiceCentre.objects.all()}
 
 
 @pytest.fixture
 def items(db):
+    if layers.layers.provides("api_full"):
+        from tests.delegation.conftest import fresh_versions
+
+        return fresh_versions(layers.layers.value("api_full")["items"])
+    return make_items()
+
+
+def make_items() -> dict:
     from catalog import services as catalog
 
     catalog.add_department(code="MZJ", name="民政局")
@@ -269,11 +311,21 @@ def make_person(key, code, role, name, centres) -> Person:
 def people(api_network) -> dict[str, Person]:
     """One person per key of PEOPLE (no usable password: tokens are issued directly; the
     login tests use real passwords)."""
+    if layers.layers.provides("api_full"):
+        from django.contrib.auth import get_user_model
+
+        built = layers.layers.value("api_full")["people"]
+        users = get_user_model().objects.in_bulk([p.user.pk for p in built.values()])
+        return {
+            key: Person(p.key, users[p.user.pk], p.centre, p.role, p.token)
+            for key, p in built.items()
+        }
     return {key: make_person(key, *spec, api_network) for key, spec in PEOPLE.items()}
 
 
 @pytest.fixture
-def network(api_network, items, people):
+def network(_layer_api_full, api_network, items, people):
+    """Centres, items and people, built once for the tests that use them (tests/layers.py)."""
     return api_network
 
 

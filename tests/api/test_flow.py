@@ -97,6 +97,17 @@ OTHER_FLOWS = {
     ("staff", "Worklist"),
 }
 
+INTAKE_FLOW = {
+    ("agent", "AgentLogin"),
+    ("agent", "LogRequest"),
+    ("agent", "AgentCompleteMaterials"),
+    ("agent", "ForwardCase"),
+    ("agent", "AgentReceiveSupplement"),
+    ("staff", "StaffLogin"),
+    ("staff", "RequestSupplement"),
+    ("staff", "AcceptCase"),
+}
+
 
 def login(api, document, operation, username, centre=None) -> str:
     response = api.op(
@@ -373,4 +384,43 @@ def test_the_scenarios_cover_every_documented_operation():
         for path in OPERATIONS.glob("*.graphql")
         for name in re.findall(r"^(?:query|mutation)\s+(\w+)", path.read_text(), re.M)
     }
-    assert documented == MAIN_FLOW | OTHER_FLOWS
+    assert documented == MAIN_FLOW | OTHER_FLOWS | INTAKE_FLOW
+
+
+def test_the_agent_completes_materials_and_the_township_notifies_before_accepting(api, demo_users):
+    add_items(api)
+    agent = login(api, "agent", "AgentLogin", "agent.420506101201", centre=VILLAGE)
+    logged = api.op(
+        "agent", "LogRequest", {"input": person_input(item="T-1", materials=["居民身份证"])},
+        centre=VILLAGE, token=agent,
+    ).ok("logRequest")  # fmt: skip
+    no = logged["case"]["trackingNo"]
+    refused = api.op("agent", "ForwardCase", {"trackingNo": no}, centre=VILLAGE, token=agent)
+    assert [e["code"] for e in refused.payload("forwardCase")["errors"]] == ["materials_missing"]
+    completed = api.op(
+        "agent", "AgentCompleteMaterials", {"trackingNo": no, "materials": ["申请表"]},
+        centre=VILLAGE, token=agent,
+    ).ok("completeMaterials")  # fmt: skip
+    assert all(m["received"] for m in completed["case"]["materials"])
+    api.op("agent", "ForwardCase", {"trackingNo": no}, centre=VILLAGE, token=agent).ok(
+        "forwardCase"
+    )
+    drain()
+
+    # The township finds the form defective: one notice before accepting, listing everything.
+    town = login(api, "staff", "StaffLogin", "staff.420506101000", centre=TOWNSHIP)
+    notified = api.op(
+        "staff", "RequestSupplement", {"trackingNo": no, "materials": ["申请表", "户口簿"]},
+        centre=TOWNSHIP, token=town,
+    ).ok("requestSupplement")  # fmt: skip
+    assert notified["case"]["state"] == "SUPPLEMENT_NEEDED"
+    drain()
+    supplied = api.op(
+        "agent", "AgentReceiveSupplement", {"trackingNo": no, "materials": ["申请表", "户口簿"]},
+        centre=VILLAGE, token=agent,
+    ).ok("receiveSupplement")  # fmt: skip
+    assert supplied["case"]["effectiveState"] == "SUPPLEMENT_NEEDED"  # until the township has it
+    drain()
+    accepted = api.op("staff", "AcceptCase", {"trackingNo": no}, centre=TOWNSHIP, token=town)
+    assert accepted.ok("acceptCase")["case"]["state"] == "ACCEPTED"
+    assert api.operations_run >= INTAKE_FLOW

@@ -328,3 +328,22 @@ def test_assessors_read_aggregates_within_their_city(api, network, people):
     assert (not_assessor.status, not_assessor.codes) == (403, ["permission_denied"])
     anonymous = api.post(NETWORK_WORKLOAD, {"code": CITY})
     assert (anonymous.status, anonymous.codes) == (401, ["unauthenticated"])
+
+
+def test_provisional_dates_carry_a_notice_and_have_a_filter(api, network, people):
+    token = people["town_staff"].token
+    known = window_case(network).tracking_no
+    provisional = window_case(network).tracking_no
+    with in_centre(network[TOWNSHIP]):  # as if its window ran into a year not yet recorded
+        Case.objects.filter(tracking_no=provisional).update(calendar_fallback=True)
+    query = """
+    query($calendarFallback: Boolean) {
+      worklist(calendarFallback: $calendarFallback) {
+        edges { node { trackingNo calendarFallback calendarNotice dueOn } }
+      }
+    }"""
+    flagged = nodes(api.post(query, {"calendarFallback": True}, centre=TOWNSHIP, token=token))
+    assert [n["trackingNo"] for n in flagged] == [provisional]
+    assert flagged[0]["dueOn"] in flagged[0]["calendarNotice"]
+    others = nodes(api.post(query, {"calendarFallback": False}, centre=TOWNSHIP, token=token))
+    assert [(n["trackingNo"], n["calendarNotice"]) for n in others] == [(known, None)]

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from core.roles import Actor, Role
+from tests import layers
 
 CITY = "420500"
 
@@ -33,16 +34,33 @@ def clock():
         yield clock
 
 
-@pytest.fixture
-def network(db, clock):
-    """The demo network, provisioned (and its status history begun) on 2025-12-31."""
-    from tenants.models import ServiceCentre
+def build_network() -> None:
+    """The demo network and the scenario's items, as on 2025-12-31 09:00 (the clock's start)."""
     from tenants.services import provision_network
     from tenants.spec import load_spec
     from tests.assessment.scenario import make_items
 
-    provision_network(load_spec("demo"))
-    make_items()
+    with mock.patch("django.utils.timezone.now", Clock()):
+        provision_network(load_spec("demo"))
+        make_items()
+
+
+layers.register("assessment", build_network)
+
+
+@pytest.fixture
+def _layer_assessment() -> bool:
+    return layers.layers.provides("assessment")
+
+
+@pytest.fixture
+def network(_layer_assessment, db, clock):
+    """The demo network, provisioned (and its status history begun) on 2025-12-31; built once
+    for the tests that use it (tests/layers.py)."""
+    from tenants.models import ServiceCentre
+
+    if not layers.layers.provides("assessment"):
+        build_network()
     return {c.division_code: c for c in ServiceCentre.objects.all()}
 
 

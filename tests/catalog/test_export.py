@@ -22,10 +22,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def dictionary():
+def dictionary(sample_dictionary):
     """The sample, with a few awkward values: a fee in cents, a count of 3, text that looks
     like a formula, a second version."""
-    import_dictionary(SAMPLE_DICTIONARY)
     adjust_item(
         "SX-0001",
         change_note="调整",
@@ -48,8 +47,7 @@ def test_an_export_imports_back_unchanged(tmp_path, dictionary, suffix):
     assert ServiceItemVersion.objects.count() == versions
 
 
-def test_the_sample_file_is_in_export_form(tmp_path):
-    import_dictionary(SAMPLE_DICTIONARY)
+def test_the_sample_file_is_in_export_form(sample_dictionary, tmp_path):
     export_dictionary(tmp_path / "out.csv")
     assert (tmp_path / "out.csv").read_bytes() == SAMPLE_DICTIONARY.read_bytes()
 
@@ -85,8 +83,7 @@ def test_xlsx_has_the_data_sheet_and_a_chinese_guide(tmp_path, dictionary):
     assert "原件" in guide["materials"]
 
 
-def test_retired_items_can_be_left_out(tmp_path):
-    import_dictionary(SAMPLE_DICTIONARY)
+def test_retired_items_can_be_left_out(sample_dictionary, tmp_path):
     everything = export_dictionary(tmp_path / "all.csv")
     active = export_dictionary(tmp_path / "active.csv", include_retired=False)
     assert active == everything - 1

@@ -63,16 +63,14 @@ def test_the_sample_imports_at_least_60_items_from_at_least_10_departments():
         ("户口迁移", ["county"]),
     ],
 )
-def test_the_sample_has_the_items_every_centre_needs(name, tiers):
-    import_dictionary(SAMPLE_DICTIONARY)
+def test_the_sample_has_the_items_every_centre_needs(sample_dictionary, name, tiers):
     version = ServiceItemVersion.objects.get(name=name)
     assert version.decision_tiers == tiers
     assert version.legal_basis.startswith("《")
     assert version.materials.exists()
 
 
-def test_the_sample_is_plausible():
-    import_dictionary(SAMPLE_DICTIONARY)
+def test_the_sample_is_plausible(sample_dictionary):
     versions = ServiceItemVersion.objects.all()
     assert versions.filter(handling_type="immediate").count() >= 10
     assert versions.filter(decision_tiers__contains=["village"]).count() >= 3
@@ -84,8 +82,7 @@ def test_the_sample_is_plausible():
         assert 1 <= version.promised_limit_days <= version.legal_limit_days
 
 
-def test_reimporting_the_sample_changes_nothing():
-    import_dictionary(SAMPLE_DICTIONARY)
+def test_reimporting_the_sample_changes_nothing(sample_dictionary):
     before = _counts()
     report = import_dictionary(SAMPLE_DICTIONARY)
     assert report.created == report.adjusted == report.retired == report.reinstated == []
@@ -188,8 +185,7 @@ def test_a_department_name_belongs_to_one_code(tmp_path):
     assert _where(exc.value) == {(2, "department_name", "department_name_taken")}
 
 
-def test_a_modified_export_creates_versions_only_for_changed_rows(tmp_path):
-    import_dictionary(SAMPLE_DICTIONARY)
+def test_a_modified_export_creates_versions_only_for_changed_rows(sample_dictionary, tmp_path):
     adjust_item("SX-0005", change_note="先调一次", promised_limit_days=2)  # already at v2
     path = tmp_path / "edited.csv"
     from catalog.services import export_dictionary
@@ -288,8 +284,7 @@ def test_every_problem_of_every_row_is_reported_at_once(tmp_path):
     assert "4 处错误" in exc.value.message
 
 
-def test_a_bad_file_leaves_an_existing_dictionary_alone(tmp_path):
-    import_dictionary(SAMPLE_DICTIONARY)
+def test_a_bad_file_leaves_an_existing_dictionary_alone(sample_dictionary, tmp_path):
     before = _counts()
     rows = [csv_row(code="SX-0001", name="改了名"), csv_row(code="SX-9001", fee="x")]
     with pytest.raises(ValidationFailed):

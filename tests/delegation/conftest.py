@@ -6,6 +6,8 @@ import pytest
 
 from core.roles import Actor, Role
 from delegation.services import Applicant
+from tests import layers
+from tests.support import build_demo_network
 
 VILLAGE, TOWNSHIP, COUNTY, CITY = "420506101201", "420506101000", "420506", "420500"
 OTHER_VILLAGE = "420581101201"  # under another township and county
@@ -14,7 +16,17 @@ MATERIALS = "居民身份证|original|1;申请表|original|1"
 
 @pytest.fixture
 def items(db):
+    if layers.layers.provides("delegation"):
+        return fresh_versions(layers.layers.value("delegation"))
     return make_items()
+
+
+def fresh_versions(pks: dict[str, int]) -> dict:
+    """The layer's item versions, read again (a test may change its objects)."""
+    from catalog.models import ServiceItemVersion
+
+    by_pk = ServiceItemVersion.objects.in_bulk(pks.values())
+    return {key: by_pk[pk] for key, pk in pks.items()}
 
 
 def make_items() -> dict:
@@ -67,8 +79,23 @@ def make_items() -> dict:
     }
 
 
+def build_network() -> dict[str, int]:
+    build_demo_network()
+    return {key: version.pk for key, version in make_items().items()}
+
+
+layers.register("delegation", build_network, includes=("demo",))
+
+
 @pytest.fixture
-def network(demo_network, items):
+def _layer_delegation() -> bool:
+    return layers.layers.provides("delegation")
+
+
+@pytest.fixture
+def network(_layer_delegation, demo_network, items):
+    """The demo network and the items below, built once for the tests that use them
+    (tests/layers.py)."""
     return demo_network
 
 

@@ -38,7 +38,7 @@ def network(transactional_db):
             cur.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
-def test_a_successor_parked_by_a_concurrent_batch_is_applied(network, monkeypatch):
+def test_a_successor_parked_by_a_concurrent_batch_is_applied(network):
     case = s.log_request(VILLAGE, AGENT, applicant=PERSON, item_code="C-1", materials_received=ALL)
     s.forward_case(VILLAGE, AGENT, case.tracking_no)
     drain(LocalTransport())
@@ -48,10 +48,9 @@ def test_a_successor_parked_by_a_concurrent_batch_is_applied(network, monkeypatc
         m.as_message()
         for m in OutboxMessage.objects.filter(kind=s.STATUS, recipient=VILLAGE).order_by("seq")
     ]
-    real_apply = inbox._apply_in_order
     outcome_of_second = []
 
-    def let_the_other_batch_run_first(centre, message, **kwargs):
+    def let_the_other_batch_run_first(sender, message, **kwargs):
         if message["id"] == first["id"] and not outcome_of_second:
             # Batch 1 has begun and claimed its message; batch 2 parks the successor and
             # commits before batch 1 takes the delegation's lock.
@@ -63,10 +62,12 @@ def test_a_successor_parked_by_a_concurrent_batch_is_applied(network, monkeypatc
             )
             other.start()
             other.join(30)
-        return real_apply(centre, message, **kwargs)
 
-    monkeypatch.setattr(inbox, "_apply_in_order", let_the_other_batch_run_first)
-    assert inbox.receive_batch([first]) == [inbox.Outcome.APPLIED]
+    inbox.claimed.connect(let_the_other_batch_run_first)
+    try:
+        assert inbox.receive_batch([first]) == [inbox.Outcome.APPLIED]
+    finally:
+        inbox.claimed.disconnect(let_the_other_batch_run_first)
     assert outcome_of_second == [inbox.Outcome.PARKED]
     with in_centre(ServiceCentre.objects.get(division_code=VILLAGE)):
         assert not InboxMessage.objects.filter(applied_at__isnull=True).exists()

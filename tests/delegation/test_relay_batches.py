@@ -53,11 +53,10 @@ def test_messages_to_one_centre_travel_as_batches_of_the_given_size(network):
     assert not OutboxMessage.objects.filter(published_at__isnull=True).exists()
 
 
-def test_a_failing_message_stays_behind_and_the_rest_of_its_batch_is_applied(network, monkeypatch):
+def test_a_failing_message_stays_behind_and_the_rest_of_its_batch_is_applied(network):
     numbers = forward(3)
     bad = OutboxMessage.objects.get(payload__tracking_no=numbers[1])
-    real = dispatch._handlers[s.FORWARDED]
-    real_batch = dispatch._batch_handlers[s.FORWARDED]
+    real, real_batch = dispatch.handlers(s.FORWARDED)
 
     def refuse(message):
         if message["id"] == str(bad.id):
@@ -71,14 +70,13 @@ def test_a_failing_message_stays_behind_and_the_rest_of_its_batch_is_applied(net
             else real_batch(messages)
         )
 
-    monkeypatch.setitem(dispatch._handlers, s.FORWARDED, refuse)
-    monkeypatch.setitem(dispatch._batch_handlers, s.FORWARDED, refuse_batch)
-    assert relay_batch(LocalTransport()) == (2, 1)
+    with dispatch.handlers_replaced(s.FORWARDED, refuse, refuse_batch):
+        assert relay_batch(LocalTransport()) == (2, 1)
     assert township_cases() == sorted([numbers[0], numbers[2]])
     bad.refresh_from_db()
     assert bad.published_at is None and bad.attempts == 1 and "receiver broke" in bad.last_error
 
-    monkeypatch.undo()  # the receiver is repaired: the next pass delivers it, once
+    # The receiver is repaired: the next pass delivers it, once.
     assert relay_batch(LocalTransport()) == (1, 0)
     assert township_cases() == sorted(numbers)
     with in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
@@ -88,3 +86,16 @@ def test_a_failing_message_stays_behind_and_the_rest_of_its_batch_is_applied(net
 def test_an_unknown_kind_in_a_batch_is_refused_not_applied(network):
     with pytest.raises(dispatch.UnknownMessageKind):
         dispatch.deliver_batch([{"id": "x", "kind": "no.such.kind", "recipient": TOWNSHIP}])
+
+
+def test_replaced_handlers_come_back_after_the_block():
+    real = dispatch.handlers(s.FORWARDED)
+
+    def refuse(message):
+        raise RuntimeError("no")
+
+    with dispatch.handlers_replaced(s.FORWARDED, refuse):
+        assert dispatch.handlers(s.FORWARDED) == (refuse, None)  # singly, no batch handler
+    assert dispatch.handlers(s.FORWARDED) == real
+    with pytest.raises(dispatch.UnknownMessageKind):
+        dispatch.handlers("no.such.kind")

@@ -86,13 +86,37 @@ def track(request: HttpRequest) -> HttpResponse:
         except DomainError as error:
             show_error(form, error)
     return render(
-        request, "web/public/track.html", {"form": form, "hops": hops, "now": _where_now(hops)}
+        request,
+        "web/public/track.html",
+        {
+            "form": form,
+            "hops": hops,
+            "now": hops[-1] if hops else None,
+            "facts": _facts(hops, form),
+        },
     )
 
 
-def _where_now(hops):
-    """The hop that holds the case now: the highest tier it reached (the chain is village first)."""
-    return hops[-1] if hops else None
+def _facts(hops, form) -> dict | None:
+    """The item, promised date and result of a tracked chain, from the projection row where the
+    citizen applied (no personal data there): two more queries, only after the code matched."""
+    if not hops:
+        return None
+    from catalog.models import ServiceItemVersion
+    from network.models import CaseRecord
+
+    origin = hops[0]
+    record = (
+        CaseRecord.objects.filter(
+            centre_code=origin.centre_code, tracking_no=form.cleaned_data["tracking_no"].strip()
+        )
+        .values("item_version_id", "due_on", "decided_at", "effective_state")
+        .first()
+    )
+    if record is None:
+        return None
+    version = ServiceItemVersion.objects.filter(pk=record["item_version_id"]).only("name").first()
+    return {**record, "item_name": version.name if version else ""}
 
 
 def _client_address(request: HttpRequest) -> str | None:

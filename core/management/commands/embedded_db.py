@@ -24,9 +24,19 @@ class Command(BaseCommand):
             connections.close_all()
             stopped = embedded.stop(settings.VAR_DIR)
             self.stdout.write(_("已停止") if stopped else _("未在运行"))
-        else:
-            db = settings.DATABASES["default"]
+            return
+        # Only looks (manage.py does not let the settings start the server for this command).
+        info = embedded.running(settings.VAR_DIR)
+        if info is None:
             self.stdout.write(
-                _("运行中：数据库 %(name)s，套接字 %(host)s（数据目录 %(data)s）")
-                % {"name": db["NAME"], "host": db["HOST"], "data": settings.VAR_DIR / "pgdata"}
+                _("未在运行（数据目录 %(data)s）") % {"data": settings.VAR_DIR / "pgdata"}
             )
+            return
+        self.stdout.write(
+            _("运行中：数据库 %(name)s，套接字 %(host)s（数据目录 %(data)s）")
+            % {
+                "name": settings.DATABASES["default"]["NAME"],
+                "host": info.socket_dir,
+                "data": settings.VAR_DIR / "pgdata",
+            }
+        )
