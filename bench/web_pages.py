@@ -34,7 +34,6 @@ import sys
 import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 from _setup import ROOT, fresh_database
 
