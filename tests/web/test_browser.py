@@ -123,7 +123,7 @@ class Server:
         log = (self.logs / f"browser-{name}.log").open("w")
         self.processes.append(
             subprocess.Popen(
-                [sys.executable, "manage.py", *args],
+                [sys.executable, *args],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
@@ -139,15 +139,12 @@ class Server:
         self.manage("import_dictionary", "sample")
         self.manage("provision_network", "demo")
         self.manage("seed_demo_users")
-        self.spawn("relay", "relay")
-        self.spawn(
-            "web",
-            "runserver",
-            f"127.0.0.1:{self.port}",
-            "--noreload",
-            "--insecure",
-            "--nothreading",
-        )
+        self.manage("collectstatic", "--noinput", "--verbosity", "0")
+        self.spawn("relay", "manage.py", "relay")
+        self.spawn(  # the production server, as bin/run starts it (core/supervisor.py)
+            "web", "-m", "gunicorn", "core.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+            "--workers", "2", "--access-logfile", "-", "--error-logfile", "-",
+        )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:

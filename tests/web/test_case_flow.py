@@ -88,6 +88,13 @@ def test_log_now_forward_later(agent_client):
     assert case_at(VILLAGE, number).state == "submitted"
     refused = agent_client.post(f"/c/{VILLAGE}/cases/{number}/forward/")
     assert refused.status_code == 422 and "材料不齐" in refused.content.decode()
+    assert 'data-testid="complete"' in refused.content.decode()  # tick what was handed in
+    response = agent_client.post(
+        f"/c/{VILLAGE}/cases/{number}/complete_materials/", {"materials": ITEM_MATERIALS[2:]}
+    )
+    assert response.status_code == 302
+    assert agent_client.post(f"/c/{VILLAGE}/cases/{number}/forward/").status_code == 302
+    assert case_at(VILLAGE, number).state == "escalated"
 
 
 def test_village_to_county_and_back(agent_client, township_client, county_client):

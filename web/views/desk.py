@@ -138,6 +138,9 @@ EVENT_LABELS = {
     "refuse": gettext_lazy("不予受理"),
     "request_supplement": gettext_lazy("一次性告知"),
     "receive_supplement": gettext_lazy("补正材料已收齐"),
+    "receive_supplement_at_intake": gettext_lazy("补正材料已收齐"),
+    "complete_materials": gettext_lazy("补齐材料"),
+    "deemed_accept": gettext_lazy("逾期未告知，视为受理"),
     "partial_supplement": gettext_lazy("收到部分补正材料"),
     "supplement_passed_up": gettext_lazy("补正材料已报上级"),
     "start_review": gettext_lazy("开始审核"),
@@ -234,6 +237,12 @@ ACTIONS = {
         ),
         gettext_lazy("已发出一次性告知。"),
     ),
+    "complete_materials": (
+        lambda c, a, n, r: services.complete_materials(
+            c, a, n, materials=_materials(r), note=_note(r)
+        ),
+        gettext_lazy("已补齐材料。"),
+    ),
     "supply": (
         lambda c, a, n, r: services.receive_supplement(
             c, a, n, materials=_materials(r), note=_note(r)
@@ -277,6 +286,7 @@ ACTION_FIELDS = {
     "accept": {"materials"},
     "request_supplement": {"materials"},
     "supply": {"materials"},
+    "complete_materials": {"materials"},
     "deny": {"reason"},
     "refuse": {"reason"},
     "withdraw": {"reason"},
