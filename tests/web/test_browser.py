@@ -40,6 +40,8 @@ VILLAGE, OTHER_VILLAGE, TOWNSHIP, COUNTY = "420506101201", "420506101202", "4205
 ITEM = "SX-0020"
 MISSING = "家庭经济状况核对授权书"
 NOTICE = "户口簿"
+#: An agent's page on a phone: first load under 300 KB over the wire (issue #12).
+PAGE_BUDGET = 300_000
 
 try:
     from playwright.sync_api import sync_playwright
@@ -228,6 +230,18 @@ class Person:
             self.page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
         self.page.set_viewport_size(self.viewport)
 
+    def transferred(self) -> int:
+        """Bytes this page's first load brought over the network (document and every resource;
+        a fresh context, so nothing came from a cache); noted in var/screenshots/weights.txt."""
+        size = self.page.evaluate(
+            "() => performance.getEntriesByType('navigation').concat("
+            "performance.getEntriesByType('resource'))"
+            ".reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize || 0), 0)"
+        )
+        with (SHOTS / "weights.txt").open("a") as notes:
+            notes.write(f"{self.page.url} {size} bytes\n")
+        return size
+
     def act(self, action: str, **fields: str) -> None:
         form = self.page.locator(f"form[action$='/{action}/']")
         for name, value in fields.items():
@@ -259,6 +273,7 @@ def carry_a_case(browser, server: Server, lang: str) -> None:
         agent.english()
     agent.login("agent.420506101201")
     assert agent.page.url.endswith(f"/c/{VILLAGE}/register/")
+    assert agent.transferred() < PAGE_BUDGET, agent.transferred()
     agent.shoot(f"{shots}agent-register")
 
     # The wizard: find the item, fill in the applicant, one material missing.
@@ -269,6 +284,7 @@ def carry_a_case(browser, server: Server, lang: str) -> None:
     agent.shoot(f"{shots}agent-new-item")
     agent.page.click(f"a[href*='item={ITEM}']")
     agent.page.wait_for_selector("#new-case")
+    assert agent.transferred() < PAGE_BUDGET, agent.transferred()
     agent.page.fill("[name=applicant_name]", "刘桂兰")
     agent.page.fill("[name=applicant_id_number]", "420581199001010012")  # wrong check digit
     assert agent.page.locator("#id-check.error").is_visible()  # checked as typed
