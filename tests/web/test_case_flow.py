@@ -184,3 +184,27 @@ def test_actions_need_a_csrf_token(demo_users):
     assert client.post(f"/c/{VILLAGE}/cases/new/", data).status_code == 403
     assert cases_at(VILLAGE) == 0
     del login
+
+
+def test_worklist_marks_overdue_and_due_soon_cases(agent_client, township_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    numbers = []
+    for _ in range(2):
+        response = agent_client.post(f"/c/{VILLAGE}/cases/new/", new_case_form(agent_client))
+        numbers.append(response["Location"].split("/cases/")[1].split("/")[0])
+    drain()
+    for number in numbers:
+        township_client.post(f"/c/{TOWNSHIP}/cases/{number}/accept/")
+    today = timezone.localdate()
+    with in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
+        Case.objects.filter(tracking_no=numbers[0]).update(due_on=today - dt.timedelta(days=10))
+        Case.objects.filter(tracking_no=numbers[1]).update(due_on=today)
+    page = township_client.get(f"/c/{TOWNSHIP}/worklist/?tab=review").content.decode()
+    assert "badge red" in page and "逾期" in page
+    assert "badge yellow" in page and "即将到期" in page
+    overdue = township_client.get(f"/c/{TOWNSHIP}/worklist/?tab=review&warning=red").content
+    assert numbers[0] in overdue.decode() and numbers[1] not in overdue.decode()
+    assert 'data-tab="review">2<' in page
