@@ -220,6 +220,12 @@ class Person:
     def shoot(self, name: str) -> None:
         """Screenshots of the page at a phone's and a desk's width; nothing wider than the
         viewport at 390 px (no sideways scrolling)."""
+        unlabelled = self.page.evaluate(
+            "() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]"
+            ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))"
+            ".map(e => e.name || e.id)"
+        )
+        assert not unlabelled, f"{name}: inputs without a label: {unlabelled}"
         for label, size in (("390", PHONE), ("1280", DESK)):
             self.page.set_viewport_size(size)
             if label == "390":
@@ -479,10 +485,21 @@ def test_a_draft_survives_a_reload(browser, server):
     agent.close()
 
 
-def test_login_page_looks_right(browser, server):
+def test_login_page_looks_right_and_works_by_keyboard(browser, server):
     person = Person(browser, server, PHONE, "anon")
     person.go("/login/")
     person.shoot("login")
+    for _ in range(20):  # Tab from the top of the page to the username field
+        person.page.keyboard.press("Tab")
+        if person.page.evaluate("document.activeElement.name") == "username":
+            break
+    else:
+        raise AssertionError("the username field is not reachable by Tab")
+    person.page.keyboard.type("agent.420506101201")
+    person.page.keyboard.press("Tab")
+    person.page.keyboard.type(DEMO_PASSWORD)
+    person.page.keyboard.press("Enter")
+    person.page.wait_for_url(f"**/c/{VILLAGE}/register/")
     person.close()
 
 
