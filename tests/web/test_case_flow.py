@@ -208,3 +208,20 @@ def test_worklist_marks_overdue_and_due_soon_cases(agent_client, township_client
     overdue = township_client.get(f"/c/{TOWNSHIP}/worklist/?tab=review&warning=red").content
     assert numbers[0] in overdue.decode() and numbers[1] not in overdue.decode()
     assert 'data-tab="review">2<' in page
+
+
+def test_register_filters_by_what_needs_me(agent_client):
+    logged = agent_client.post(
+        f"/c/{VILLAGE}/cases/new/",
+        new_case_form(agent_client, submit="log", applicant_name="待上报甲"),
+    )
+    forwarded = agent_client.post(
+        f"/c/{VILLAGE}/cases/new/", new_case_form(agent_client, applicant_name="已上报乙")
+    )
+    assert logged.status_code == forwarded.status_code == 302
+    page = agent_client.get(f"/c/{VILLAGE}/register/?needs=forward").content.decode()
+    assert "待上报甲" in page and "已上报乙" not in page
+    page = agent_client.get(f"/c/{VILLAGE}/register/?state=escalated").content.decode()
+    assert "已上报乙" in page and "待上报甲" not in page
+    fragment = agent_client.get(f"/c/{VILLAGE}/register/", HTTP_HX_REQUEST="true").content.decode()
+    assert "待上报甲" in fragment and "<html" not in fragment  # htmx: the list alone
