@@ -17,20 +17,17 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import PermissionDenied
-from core.roles import Actor, Role
-from tenants.divisions import Tier
+from core.roles import DESK_ROLES, Actor, Role
+from tenants import divisions
 from tenants.models import ServiceCentre
 
 #: Roles that work a centre's desk, strongest first (a user holding several acts as the first).
 DESK_PRECEDENCE = (Role.HEAD, Role.STAFF, Role.AGENT)
-DESK_ROLES = frozenset(DESK_PRECEDENCE)
+assert frozenset(DESK_PRECEDENCE) == DESK_ROLES  # one order over the one set (core.roles)
 #: Roles that work on the network as a whole (city memberships, network endpoint).
 NETWORK_ROLES = frozenset({Role.ASSESSOR, Role.DICTIONARY_ADMIN})
 #: Roles that see applicants' ID numbers and phones in full on a case's page.
 FULL_PERSONAL_DATA_ROLES = frozenset({Role.AGENT, Role.STAFF})
-
-#: How many leading digits of a division code a centre's whole subtree shares.
-_SUBTREE_PREFIX_LEN = {Tier.CITY: 4, Tier.COUNTY: 6, Tier.TOWNSHIP: 9, Tier.VILLAGE: 12}
 
 
 def actor_from_membership(membership) -> Actor:
@@ -95,11 +92,28 @@ def require_head(actor: Actor | None, centre: ServiceCentre) -> Actor:
 
 def subtree_prefix(centre: ServiceCentre) -> str:
     """The division-code prefix every centre of ``centre``'s subtree starts with."""
-    return centre.division_code[: _SUBTREE_PREFIX_LEN[centre.tier]]
+    return divisions.subtree_prefix(centre.tier, centre.division_code)
 
 
 def in_subtree(root: ServiceCentre, division_code: str) -> bool:
-    return division_code.startswith(subtree_prefix(root))
+    return divisions.in_subtree(root.tier, root.division_code, division_code)
+
+
+def require_in_jurisdiction(root: ServiceCentre, division_code: str, *, field: str) -> None:
+    """The one jurisdiction check: ``division_code`` must be ``root`` or under it."""
+    if not in_subtree(root, division_code or ""):
+        raise out_of_jurisdiction(division_code, root, field=field)
+
+
+def out_of_jurisdiction(division_code: str, root: ServiceCentre, *, field: str):
+    """The one error for a code outside the caller's jurisdiction (or unknown: saying which
+    codes exist outside it would tell more than the caller may know)."""
+    return PermissionDenied(
+        _("“%(code)s”不在%(centre)s的管辖范围内。"),
+        code="out_of_jurisdiction",
+        field=field,
+        params={"code": division_code, "centre": root.name},
+    )
 
 
 def network_memberships(user, role: str):
@@ -122,13 +136,8 @@ def require_assessor_scope(user, division_code: str) -> ServiceCentre:
     if not cities:
         raise PermissionDenied(_("只有考核人员可以查看全网统计。"), code="permission_denied")
     root = ServiceCentre.objects.filter(division_code=division_code).first()
-    if root is None or not any(in_subtree(city, root.division_code) for city in cities):
-        raise PermissionDenied(
-            _("“%(code)s”不在您的考核范围内。"),
-            code="out_of_jurisdiction",
-            field="division_code",
-            params={"code": division_code},
-        )
+    if root is None or not any(in_subtree(city, division_code) for city in cities):
+        raise out_of_jurisdiction(division_code, cities[0], field="division_code")
     return root
 
 

@@ -10,6 +10,7 @@ from accounts.permissions import DESK_ROLES, NETWORK_ROLES
 from graphql_api.context import api, require_user
 from graphql_api.enums import enum_from_choices
 from graphql_api.mutations import BaseMutation
+from graphql_api.scalars import DateTime
 from tenants.schema import Centre, CentreById
 
 RoleEnum = enum_from_choices("Role", MemberRole, "A role a person holds at a centre.")
@@ -39,7 +40,7 @@ class Me(graphene.ObjectType):
         required=True,
         description="Centre endpoint: their roles here. Network endpoint: all their roles.",
     )
-    token_expires_at = graphene.DateTime(required=True)
+    token_expires_at = DateTime(required=True)
 
     @staticmethod
     def resolve_username(context, info):
@@ -89,7 +90,7 @@ class Login(BaseMutation):
         label = graphene.String(description="Which device, to tell tokens apart (e.g. 手机).")
 
     token = graphene.String()
-    expires_at = graphene.DateTime()
+    expires_at = DateTime()
     atomic = False  # the throttle's count of failures must outlive the failed login
 
     @classmethod

@@ -6,7 +6,9 @@ version), so past runs keep the rules they were scored by.
 
 100 points of indicators (normalised over the indicators that apply to a unit, see
 ``assessment.scoring``), bands as in the source documents' tiered scoring (达到 … 得满分,
-每低 … 按比例), then bonus and penalty items, each capped.
+每低 … 按比例), then bonus and penalty items, each capped. A case indicator an idle unit lacks
+earns no points (``without_data``: ``"no_points"``, also what an indicator without the entry
+gets, so the stored version 1 scores the same).
 """
 
 DEFAULT_SCHEME_NAME = "政务服务体系建设年度考核"
@@ -29,24 +31,28 @@ DEFAULT_SCHEME = {
         {
             "key": "on_time_rate",
             "weight": 20,
+            "without_data": "no_points",
             "better": "higher",
             "bands": [[0.99, 1.0], [0.95, 0.8], [0.9, 0.6], [0.8, 0.4]],
         },
         {
             "key": "early_rate",
             "weight": 10,
+            "without_data": "no_points",
             "better": "higher",
             "bands": [[0.6, 1.0], [0.4, 0.8], [0.2, 0.5], [0.0, 0.2]],
         },
         {
             "key": "immediate_ratio",
             "weight": 10,
+            "without_data": "no_points",
             "better": "higher",
             "bands": [[0.5, 1.0], [0.3, 0.8], [0.1, 0.5]],
         },
         {
             "key": "satisfaction_rate",
             "weight": 15,
+            "without_data": "no_points",
             "better": "higher",
             "bands": [[0.99, 1.0], [0.95, 0.8], [0.9, 0.6]],
         },
@@ -54,6 +60,7 @@ DEFAULT_SCHEME = {
         {
             "key": "turnaround_days",
             "weight": 10,
+            "without_data": "no_points",
             "better": "lower",
             "bands": [[1, 1.0], [3, 0.8], [5, 0.5], [10, 0.2]],
         },

@@ -72,7 +72,7 @@ from django.db import connection
 from django.utils import timezone
 
 from assessment.activity import COUNTERS, TABLE
-from tenants.divisions import Tier
+from tenants.divisions import Tier, subtree_prefix  # noqa: F401 (the subtree rule, used here)
 from tenants.models import (
     SIX_ESSENTIALS,
     CentreStatus,
@@ -103,11 +103,6 @@ TOTALS = [
     *(f"six_{name}" for name in SIX),
     "six_all",
 ]
-
-
-def subtree_prefix(tier: str, code: str) -> str:
-    """The prefix every division code under a centre starts with (a subtree is a prefix)."""
-    return {Tier.CITY: code[:4], Tier.COUNTY: code[:6], Tier.TOWNSHIP: code[:9]}.get(tier, code)
 
 
 def _like(prefix: str) -> str:

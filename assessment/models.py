@@ -175,6 +175,9 @@ class AssessmentResult(models.Model):
     bonus = models.FloatField(_("加分"))
     penalty = models.FloatField(_("扣分"))
     score = models.FloatField(_("得分"))
+    #: No case activity in the period: its case indicators scored by the scheme's
+    #: ``without_data`` (default: no points), see ``assessment.scoring``.
+    idle = models.BooleanField(_("无办件"), default=False)
     #: Among results of the same scope and tier in the run (1 = best; ties share a rank).
     rank = models.PositiveIntegerField(_("排名"))
     peers = models.PositiveIntegerField(_("参评数"))

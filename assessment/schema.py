@@ -1,11 +1,13 @@
 """GraphQL for network assessors: schemes, runs, results, comparisons and exports.
 
-``Query`` and ``Mutation`` are assembled into the network endpoint by the root schema. Every
-resolver calls ``assessment.services`` with the acting ``core.roles.Actor``, which the endpoint
-finds on the request (``actor_from_context``: an explicit ``actor``, or the assessor membership
-of the authenticated user); the services decide who may do what (``require_assessor``). Mutations return domain
-errors as values in the payload (``errors { code field message }``); queries raise them as
-GraphQL errors with ``extensions.code``.
+``Query`` and ``Mutation`` are assembled into the network endpoint by the root schema, in the
+API's one style: every resolver calls ``assessment.services`` with the acting
+``core.roles.Actor``, which is the caller's assessor membership
+(``graphql_api.context.network_actor``); the services decide who may do what
+(``require_assessor``). Mutations are ``BaseMutation``s (a savepoint, the loaders reset,
+errors as ``ApiError`` values with ``messageEn``); queries raise domain errors as top-level
+errors with ``extensions.code``. An export is a short-lived download link for the caller only
+(``assessment.services.export_link``, served by ``assessment.views``).
 """
 
 from __future__ import annotations
@@ -13,57 +15,21 @@ from __future__ import annotations
 import base64
 
 import graphene
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from graphene_django import DjangoObjectType
 
 from assessment import services
 from assessment.models import AssessmentResult, AssessmentRun, ScoringScheme
-from core.errors import DomainError, ValidationFailed
-from core.roles import Actor, Role
-from graphql import GraphQLError
+from core.errors import DomainError
+from core.roles import Role
+from graphql_api import scalars
+from graphql_api.context import network_actor
+from graphql_api.mutations import BaseMutation
 
 
-def actor_from_context(context) -> Actor | None:
-    """The acting assessor: ``context.actor``, or the API context's actor, or the assessor
-    membership of the API context's user (network endpoint: assessors are city members)."""
-    actor = getattr(context, "actor", None)
-    if isinstance(actor, Actor):
-        return actor
-    api = getattr(context, "api", None)
-    if api is None:
-        return None
-    if isinstance(getattr(api, "actor", None), Actor) and api.actor.role == Role.ASSESSOR:
-        return api.actor
-    user = getattr(api, "user", None)
-    return assessor_actor(user) if user is not None else None
-
-
-def assessor_actor(user) -> Actor | None:
-    """``user``'s assessor membership as the ``Actor`` the services take, if they hold one."""
-    try:
-        from accounts.permissions import actor_from_membership, network_memberships
-    except ImportError:  # identity not installed: only an explicit context.actor acts
-        return None
-    membership = network_memberships(user, Role.ASSESSOR).first()
-    return actor_from_membership(membership) if membership else None
-
-
-def _raise(exc: DomainError):
-    raise GraphQLError(exc.message, extensions={"code": exc.code, "field": exc.field}) from exc
-
-
-class AssessmentError(graphene.ObjectType):
-    code = graphene.String(required=True)
-    field = graphene.String()
-    message = graphene.String(required=True)
-
-
-def errors_from(exc: DomainError) -> list[AssessmentError]:
-    if isinstance(exc, ValidationFailed) and exc.problems:
-        return [
-            AssessmentError(code=p.code, field=p.column, message=p.message) for p in exc.problems
-        ]
-    return [AssessmentError(code=exc.code, field=exc.field, message=exc.message)]
+def _assessor(info):
+    return network_actor(info, Role.ASSESSOR)
 
 
 class AssessmentExportFormat(graphene.Enum):
@@ -113,6 +79,7 @@ class AssessmentResultType(DjangoObjectType):
             "score",
             "rank",
             "peers",
+            "idle",
         )
         convert_choices_to_enum = False
 
@@ -190,9 +157,30 @@ class RunComparisonType(graphene.ObjectType):
 
 
 class ExportFileType(graphene.ObjectType):
+    """An export of a run: a download link for the caller, valid for a few minutes."""
+
     filename = graphene.String(required=True)
     content_type = graphene.String(required=True)
-    base64 = graphene.String(required=True, description="The file, base64-encoded.")
+    url = graphene.String(
+        required=True,
+        description="GET it with the same bearer token (or session) before `expiresAt`: the link "
+        "is signed and works for the caller only.",
+    )
+    expires_at = scalars.DateTime(required=True)
+    base64 = graphene.String(
+        required=True, description="The file itself, base64-encoded (made only if asked for)."
+    )
+
+    @staticmethod
+    def resolve_base64(export, info):
+        content = services.export_run(export.actor, export.run_id, export.format).content
+        return base64.b64encode(content).decode("ascii")
+
+
+_CONTENT_TYPES = {
+    services.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    services.PNG: "image/png",
+}
 
 
 class Query(graphene.ObjectType):
@@ -221,39 +209,21 @@ class Query(graphene.ObjectType):
 
     @staticmethod
     def resolve_assessment_schemes(root, info, name=None):
-        try:
-            return services.list_schemes(actor_from_context(info.context), name=name)
-        except DomainError as exc:
-            _raise(exc)
+        return services.list_schemes(_assessor(info), name=name)
 
     @staticmethod
     def resolve_assessment_runs(root, info, subtree_code=None, limit=50):
-        try:
-            return services.list_runs(
-                actor_from_context(info.context), subtree_code=subtree_code, limit=limit
-            )
-        except DomainError as exc:
-            _raise(exc)
+        return services.list_runs(_assessor(info), subtree_code=subtree_code, limit=limit)
 
     @staticmethod
     def resolve_assessment_run(root, info, id):
-        try:
-            return services.get_run(actor_from_context(info.context), _id(id))
-        except DomainError as exc:
-            _raise(exc)
+        return services.get_run(_assessor(info), _id(id))
 
     @staticmethod
     def resolve_assessment_comparison(root, info, base_run_id, other_run_id, scope=None, tier=None):
-        try:
-            comparison = services.compare_runs(
-                actor_from_context(info.context),
-                _id(base_run_id),
-                _id(other_run_id),
-                scope=scope,
-                tier=tier,
-            )
-        except DomainError as exc:
-            _raise(exc)
+        comparison = services.compare_runs(
+            _assessor(info), _id(base_run_id), _id(other_run_id), scope=scope, tier=tier
+        )
         return RunComparisonType(
             base=comparison.base,
             other=comparison.other,
@@ -269,15 +239,16 @@ class Query(graphene.ObjectType):
     @staticmethod
     def resolve_assessment_export(root, info, run_id, format):
         fmt = format.value if hasattr(format, "value") else format
-        try:
-            export = services.export_run(actor_from_context(info.context), _id(run_id), fmt)
-        except DomainError as exc:
-            _raise(exc)
-        return ExportFileType(
-            filename=export.filename,
-            content_type=export.content_type,
-            base64=base64.b64encode(export.content).decode("ascii"),
+        actor = _assessor(info)
+        link = services.export_link(actor, _id(run_id), fmt)
+        export = ExportFileType(
+            filename=link.filename,
+            content_type=_CONTENT_TYPES[fmt],
+            url=reverse("assessment-export", kwargs={"token": link.token}),
+            expires_at=link.expires_at,
         )
+        export.actor, export.run_id, export.format = actor, _id(run_id), fmt
+        return export
 
 
 def _id(value) -> int:
@@ -287,7 +258,16 @@ def _id(value) -> int:
         raise DomainError(_("编号无效。"), code="invalid_id", field="id") from exc
 
 
-class RunAssessment(graphene.Mutation):
+class AssessorMutation(BaseMutation):
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def authorize(cls, info):
+        return _assessor(info)  # None: the service refuses with not_assessor, as a value
+
+
+class RunAssessment(AssessorMutation):
     """Run an assessment of a subtree for a period by a scheme version, and store it."""
 
     class Arguments:
@@ -298,18 +278,13 @@ class RunAssessment(graphene.Mutation):
         scheme_version = graphene.Int()
 
     run = graphene.Field(AssessmentRunType)
-    errors = graphene.List(graphene.NonNull(AssessmentError), required=True)
 
     @classmethod
-    def mutate(cls, root, info, **arguments):
-        try:
-            run = services.run_assessment(actor_from_context(info.context), **arguments)
-        except DomainError as exc:
-            return cls(run=None, errors=errors_from(exc))
-        return cls(run=run, errors=[])
+    def perform_mutation(cls, info, actor, **arguments):
+        return {"run": services.run_assessment(actor, **arguments)}
 
 
-class ReviseScoringScheme(graphene.Mutation):
+class ReviseScoringScheme(AssessorMutation):
     """Save a new version of a scoring scheme (version 1 of a new name); omitted parts are
     taken from the latest version."""
 
@@ -322,18 +297,13 @@ class ReviseScoringScheme(graphene.Mutation):
         satisfied_min_rating = graphene.Int()
 
     scheme = graphene.Field(ScoringSchemeType)
-    errors = graphene.List(graphene.NonNull(AssessmentError), required=True)
 
     @classmethod
-    def mutate(cls, root, info, **arguments):
-        try:
-            scheme = services.revise_scheme(actor_from_context(info.context), **arguments)
-        except DomainError as exc:
-            return cls(scheme=None, errors=errors_from(exc))
-        return cls(scheme=scheme, errors=[])
+    def perform_mutation(cls, info, actor, **arguments):
+        return {"scheme": services.revise_scheme(actor, **arguments)}
 
 
-class RecordServicePointCheck(graphene.Mutation):
+class RecordServicePointCheck(AssessorMutation):
     """Record a 六有 check of a service point in the assessor's jurisdiction: the six facts as
     found on ``checkedOn`` (a check dated before the latest one only enters the history)."""
 
@@ -348,17 +318,11 @@ class RecordServicePointCheck(graphene.Mutation):
         has_procedures = graphene.Boolean(required=True)
 
     centre = graphene.Field("tenants.schema.Centre")
-    errors = graphene.List(graphene.NonNull(AssessmentError), required=True)
 
     @classmethod
-    def mutate(cls, root, info, centre_code, checked_on, **essentials):
-        try:
-            centre = services.record_check(
-                actor_from_context(info.context), centre_code, checked_on=checked_on, **essentials
-            )
-        except DomainError as exc:
-            return cls(centre=None, errors=errors_from(exc))
-        return cls(centre=centre, errors=[])
+    def perform_mutation(cls, info, actor, centre_code, checked_on, **essentials):
+        centre = services.record_check(actor, centre_code, checked_on=checked_on, **essentials)
+        return {"centre": centre}
 
 
 class Mutation(graphene.ObjectType):

@@ -11,6 +11,12 @@ A scheme has **scored indicators** and **adjustments**:
   is left out, and the **base score** is normalised: 100 × points earned ÷ the weights of the
   indicators that apply. So a village room that forwards everything is judged on coverage, 六有,
   turnaround and satisfaction, a county centre on its decisions too, on the same 100 scale.
+* But a rate with no cases behind it is not a good rate. A unit with **no case activity at all**
+  in the period (nothing received, accepted, refused, completed, forwarded, escalated or
+  departed) is **idle**, and each case indicator it lacks (``CASE_INDICATORS``) scores by its
+  ``without_data`` entry: ``"no_points"`` (the default: it counts with its full weight and earns
+  nothing) or ``"left_out"`` (as if it did not apply). So an idle centre is judged on coverage
+  and 六有 with every case indicator at zero, and never outranks one that handled cases.
 * An adjustment ``{"key", "kind": "bonus"|"penalty", "points", "cap"}`` adds or deducts
   ``points × value`` of the indicator (an absent value counts 0), at most ``cap`` and never
   below 0. **Score** = max(0, base + bonuses − penalties), two decimals.
@@ -22,8 +28,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
 
-from assessment.indicators import INDICATOR_KEYS
-from core.errors import Problem, ValidationFailed
+from assessment.indicators import ACTIVITY, INDICATOR_KEYS
+from core.errors import Problem, ValidationFailed, lazy_percent
 
 #: Indicators a scheme may score with a weight (rates and averages).
 SCORABLE = [
@@ -43,6 +49,21 @@ SCORABLE = [
 ]
 #: Indicators an adjustment may use: any numeric indicator.
 ADJUSTABLE = INDICATOR_KEYS
+#: Scorable indicators computed from cases: without data only where the unit had none.
+CASE_INDICATORS = frozenset(
+    {
+        "on_time_rate",
+        "early_rate",
+        "immediate_ratio",
+        "satisfaction_rate",
+        "turnaround_days",
+        "avg_saved_vs_legal",
+        "avg_saved_vs_promised",
+    }
+)
+#: How a case indicator an idle unit lacks scores (an indicator's ``without_data``).
+NO_POINTS, LEFT_OUT = "no_points", "left_out"
+WITHOUT_DATA = (NO_POINTS, LEFT_OUT)
 
 
 @dataclass(frozen=True)
@@ -52,6 +73,13 @@ class ScoreCard:
     penalty: float
     score: float
     points: dict[str, float | None]
+    #: No case activity in the period (see the module docstring).
+    idle: bool = False
+
+
+def is_idle(indicators: dict) -> bool:
+    """Whether a unit had no case activity at all in the period."""
+    return not any(indicators.get(name) for name in ACTIVITY)
 
 
 def band_share(value: float, better: str, bands: list) -> float:
@@ -72,10 +100,18 @@ def score(indicators: dict, scheme) -> ScoreCard:
     """Score one unit's indicators by ``scheme`` (a ``ScoringScheme`` or anything alike)."""
     earned = applicable = 0.0
     points: dict[str, float | None] = {}
+    idle = is_idle(indicators)
     for item in scheme.indicators:
         value = indicators.get(item["key"])
         if value is None:
-            points[item["key"]] = None
+            no_points = (
+                idle
+                and item["key"] in CASE_INDICATORS
+                and item.get("without_data", NO_POINTS) == NO_POINTS
+            )
+            points[item["key"]] = 0.0 if no_points else None
+            if no_points:
+                applicable += item["weight"]
             continue
         got = item["weight"] * band_share(value, item.get("better", "higher"), item.get("bands"))
         points[item["key"]] = round(got, 4)
@@ -91,7 +127,9 @@ def score(indicators: dict, scheme) -> ScoreCard:
         else:
             penalty += amount
     total = max(0.0, base + bonus - penalty)
-    return ScoreCard(round(base, 2), round(bonus, 2), round(penalty, 2), round(total, 2), points)
+    return ScoreCard(
+        round(base, 2), round(bonus, 2), round(penalty, 2), round(total, 2), points, idle
+    )
 
 
 def rank(scores: list[float]) -> list[int]:
@@ -114,7 +152,7 @@ def check_definition(
     problems: list[Problem] = []
 
     def fail(code: str, message, column: str) -> None:
-        problems.append(Problem(code=code, message=str(message), column=column))
+        problems.append(Problem(code=code, message=message, column=column))
 
     if not isinstance(indicators, list) or not indicators:
         fail("scheme_empty", _("考核方案至少要有一个计分指标。"), "indicators")
@@ -127,9 +165,11 @@ def check_definition(
             continue
         key = item.get("key")
         if key not in SCORABLE:
-            fail("unknown_indicator", _("“%s”不是可计分的指标。") % key, f"{where}.key")
+            fail(
+                "unknown_indicator", lazy_percent(_("“%s”不是可计分的指标。"), key), f"{where}.key"
+            )
         elif key in seen:
-            fail("duplicate_indicator", _("指标“%s”重复。") % key, f"{where}.key")
+            fail("duplicate_indicator", lazy_percent(_("指标“%s”重复。"), key), f"{where}.key")
         seen.add(key)
         weight = item.get("weight")
         if not _number(weight) or weight <= 0 or weight > 100:
@@ -155,6 +195,12 @@ def check_definition(
             fail("invalid_bands", _("分档阈值不能重复。"), f"{where}.bands")
         elif better == "lower" and not bands:
             fail("bands_required", _("“越低越好”的指标须设分档。"), f"{where}.bands")
+        if item.get("without_data", NO_POINTS) not in WITHOUT_DATA:
+            fail(
+                "invalid_without_data",
+                _("无办件时的计分方式须为 no_points（不得分）或 left_out（不参与计分）。"),
+                f"{where}.without_data",
+            )
     if not isinstance(adjustments, list):
         fail("invalid_adjustments", _("加减分项须为列表。"), "adjustments")
         adjustments = []
@@ -164,7 +210,11 @@ def check_definition(
             fail("invalid_adjustment", _("加减分项须为对象。"), where)
             continue
         if item.get("key") not in ADJUSTABLE:
-            fail("unknown_indicator", _("“%s”不是指标。") % item.get("key"), f"{where}.key")
+            fail(
+                "unknown_indicator",
+                lazy_percent(_("“%s”不是指标。"), item.get("key")),
+                f"{where}.key",
+            )
         if item.get("kind") not in ("bonus", "penalty"):
             fail("invalid_kind", _("kind 须为 bonus 或 penalty。"), f"{where}.kind")
         if not _number(item.get("points")) or item["points"] <= 0:

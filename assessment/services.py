@@ -18,13 +18,14 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.permissions import require_in_jurisdiction
 from assessment import indicators as ind
 from assessment.defaults import DEFAULT_SCHEME, DEFAULT_SCHEME_NAME
 from assessment.models import AssessmentResult, AssessmentRun, Scope, ScoringScheme
 from assessment.scoring import rank, score, validate_definition
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.roles import Actor, Role
-from tenants.divisions import Tier
+from tenants.divisions import SUBTREE_PREFIX_LENGTH, Tier
 from tenants.models import ServiceCentre
 
 #: progress(step, total, label): the command's progress bar.
@@ -48,15 +49,8 @@ def require_assessor(actor: Actor, subtree_code: str | None = None) -> ServiceCe
             code="assessor_centre_unknown",
             params={"code": actor.centre},
         )
-    if subtree_code is not None and not subtree_code.startswith(
-        ind.subtree_prefix(centre.tier, centre.division_code)
-    ):
-        raise PermissionDenied(
-            _("“%(code)s”不在%(centre)s的考核范围内。"),
-            code="outside_jurisdiction",
-            field="subtree",
-            params={"code": subtree_code, "centre": centre.name},
-        )
+    if subtree_code is not None:
+        require_in_jurisdiction(centre, subtree_code, field="subtree")
     return centre
 
 
@@ -188,6 +182,7 @@ class UnitResult:
     penalty: float = 0.0
     score: float = 0.0
     points: dict = field(default_factory=dict)
+    idle: bool = False
     rank: int = 0
     peers: int = 0
 
@@ -245,7 +240,7 @@ def compute(
             open_counts.get(centre["id"], {}),
             status[centre["id"]],
         )
-        for p in {code[:4], code[:6], code[:9], code}:
+        for p in {code[:n] for n in SUBTREE_PREFIX_LENGTH.values()}:  # every subtree above it
             if p in subtree_totals:
                 ind.add_totals(subtree_totals[p], totals)
         indicators = ind.derive(totals, scheme.satisfied_min_rating)
@@ -260,7 +255,7 @@ def compute(
     for unit in units:
         card = score(unit.indicators, scheme)
         unit.base_score, unit.bonus, unit.penalty = card.base, card.bonus, card.penalty
-        unit.score, unit.points = card.score, card.points
+        unit.score, unit.points, unit.idle = card.score, card.points, card.idle
         by_group[(unit.scope, unit.tier)].append(unit)
     for group in by_group.values():
         for unit, position in zip(group, rank([u.score for u in group]), strict=True):
@@ -355,7 +350,7 @@ def run_assessment(
 
 RESULT_COLUMNS = [
     "run_id", "scope", "code", "tier", "name", "parent_code", "indicators", "points",
-    "base_score", "bonus", "penalty", "score", "rank", "peers",
+    "base_score", "bonus", "penalty", "score", "rank", "peers", "idle",
 ]  # fmt: skip
 
 
@@ -382,6 +377,7 @@ def _store_results(run: AssessmentRun, units: list[UnitResult]) -> None:
                         u.score,
                         u.rank,
                         u.peers,
+                        u.idle,
                     )
                 )
 
@@ -545,3 +541,78 @@ def export_run(actor: Actor, run_id: int, fmt: str) -> ExportFile:
         field="format",
         params={"format": fmt},
     )
+
+
+# --- download links for exports ------------------------------------------------------------------
+
+_LINK_SALT = "assessment.export-link"
+
+
+@dataclass(frozen=True)
+class ExportLink:
+    """A short-lived, signed download token for one export, valid for one user only."""
+
+    token: str
+    filename: str
+    expires_at: dt.datetime
+
+
+def _link_seconds() -> int:
+    from django.conf import settings
+
+    return int(getattr(settings, "ASSESSMENT_EXPORT_LINK_SECONDS", 300))
+
+
+def export_link(actor: Actor, run_id: int, fmt: str) -> ExportLink:
+    """A download link for an export of a run the assessor may read: signed (the secret key),
+    bound to the assessor's user and expiring after ``ASSESSMENT_EXPORT_LINK_SECONDS``. The
+    file is made when the link is opened (``open_export_link``), with every check made again."""
+    from django.core import signing
+
+    if actor is None or actor.user_id is None:
+        raise PermissionDenied(
+            _("下载链接只发给已登录的考核人员。"), code="not_assessor", field="user"
+        )
+    run = get_run(actor, run_id)
+    if fmt not in (XLSX, PNG):
+        raise DomainError(
+            _("不支持的导出格式“%(format)s”。"),
+            code="invalid_format",
+            field="format",
+            params={"format": fmt},
+        )
+    token = signing.TimestampSigner(salt=_LINK_SALT).sign_object(
+        {"run": run.pk, "format": fmt, "user": actor.user_id}
+    )
+    stem = f"assessment-{run.subtree_code}-{run.period_start:%Y%m%d}-{run.period_end:%Y%m%d}"
+    expires = timezone.now() + dt.timedelta(seconds=_link_seconds())
+    return ExportLink(token, f"{stem}-{run.pk}.{fmt}", expires)
+
+
+def open_export_link(token: str, user) -> ExportFile:
+    """The file behind a download link, for the user it was issued to, while it is valid.
+
+    ``export_link_invalid`` for a token that was not signed here (or was altered),
+    ``export_link_expired`` past its lifetime, ``export_link_not_yours`` for anyone else, and
+    the assessor's own checks (``get_run``) again, so a link outlives no revoked right.
+    """
+    from django.core import signing
+
+    from accounts.permissions import actor_from_membership, network_memberships
+
+    signer = signing.TimestampSigner(salt=_LINK_SALT)
+    try:
+        data = signer.unsign_object(token, max_age=_link_seconds())
+    except signing.SignatureExpired as exc:
+        raise DomainError(
+            _("下载链接已过期，请重新导出。"), code="export_link_expired", field="token"
+        ) from exc
+    except signing.BadSignature as exc:
+        raise NotFound(_("下载链接无效。"), code="export_link_invalid", field="token") from exc
+    if user is None or user.pk != data["user"]:
+        raise PermissionDenied(
+            _("该下载链接不是发给您的。"), code="export_link_not_yours", field="token"
+        )
+    membership = network_memberships(user, Role.ASSESSOR).first()
+    actor = actor_from_membership(membership) if membership else None
+    return export_run(actor, data["run"], data["format"])

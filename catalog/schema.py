@@ -24,6 +24,7 @@ from graphql_api.enums import enum_from_choices, value_of
 from graphql_api.loaders import BatchLoader, group_by
 from graphql_api.mutations import BaseMutation
 from graphql_api.pagination import CountableConnection, paginate
+from graphql_api.scalars import DateTime
 from tenants.schema import TierEnum
 
 CategoryEnum = enum_from_choices("ItemCategory", Category, "The category of an item (事项类别).")
@@ -93,7 +94,7 @@ class ServiceItemType(graphene.ObjectType):
     version = graphene.Int(required=True)
     is_current = graphene.Boolean(required=True, description="This is the item's current version.")
     is_retired = graphene.Boolean(required=True, description="The item is retired (已取消).")
-    retired_at = graphene.DateTime()
+    retired_at = DateTime()
     name = graphene.String(required=True)
     category = CategoryEnum(required=True)
     department = graphene.Field(DepartmentType, required=True)
@@ -109,7 +110,7 @@ class ServiceItemType(graphene.ObjectType):
     online_eligible = graphene.Boolean(required=True)
     materials = graphene.List(graphene.NonNull(MaterialType), required=True)
     change_note = graphene.String(required=True)
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
 
     @staticmethod
     def resolve_code(version: ServiceItemVersion, info):

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import translation
-from django.utils.functional import Promise
+from django.utils.functional import Promise, lazy
 from django.utils.translation import gettext_lazy as _
 
 
@@ -68,6 +68,15 @@ class PermissionDenied(DomainError):
 
 class Conflict(DomainError):
     code = "conflict"
+
+
+def _percent(message, params) -> str:
+    return str(message) % params
+
+
+#: ``lazy_percent(_("“%s”不是指标。"), key)``: formatted when shown, in the language then
+#: active, so a problem's message has its English too (``Problem.message`` may be lazy).
+lazy_percent = lazy(_percent, str)
 
 
 @dataclass

@@ -17,6 +17,10 @@ class Role(models.TextChoices):
     SYSTEM = "system", _("系统")
 
 
+#: The roles that work a centre's desk (agent, staff, head): the one definition every rule uses.
+DESK_ROLES = frozenset({Role.AGENT, Role.STAFF, Role.HEAD})
+
+
 @dataclass(frozen=True)
 class Actor:
     """Who acts, in which role, at which centre (division code). Services take it explicitly."""

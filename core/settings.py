@@ -251,7 +251,9 @@ MESSAGES_RETENTION_DAYS = int(os.environ.get("MESSAGES_RETENTION_DAYS", "30"))
 CELERY_BROKER_TRANSPORT_OPTIONS = {"confirm_publish": True}
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_TASK_DEFAULT_QUEUE = "celery"
+#: The queue of periodic and other tasks; two deployments sharing a broker give each its own
+#: (and their own MESSAGES_QUEUE), or a worker of one would run the other's tasks.
+CELERY_TASK_DEFAULT_QUEUE = os.environ.get("CELERY_TASK_QUEUE", "celery")
 CELERY_TASK_ACKS_LATE = True
 # Celery's Django fixup closes the database connection before and after every task unless told
 # otherwise: one new PostgreSQL backend per message (the benchmark saw 5,506 sessions for 400

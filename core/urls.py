@@ -3,6 +3,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from assessment.views import export_download
 from core import views
 from graphql_api.views import graphiql_asset, graphql_view
 
@@ -15,5 +16,6 @@ urlpatterns = [
     # Clients often post to the path without the slash; a redirect would turn POST into GET.
     path("graphql", graphql_view("network")),
     path("graphql/assets/<str:name>", graphiql_asset, name="graphiql-asset"),
+    path("exports/assessment/<str:token>", export_download, name="assessment-export"),
     path("", include("web.urls_public")),
 ]

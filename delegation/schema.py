@@ -15,11 +15,13 @@ from delegation import queries
 from delegation import services as s
 from delegation.dataloaders import ChainByTrackingNo, DelegationsByCase, EventsByCase, prime_cases
 from delegation.models import ApplicantKind, Case, Channel, Direction, State
-from delegation.tracking import track
+from delegation.states import action_label
+from delegation.tracking import track_public
 from graphql_api.context import require_actor, require_user
 from graphql_api.enums import enum_from_choices, value_of
 from graphql_api.mutations import BaseMutation
 from graphql_api.pagination import CountableConnection, paginate
+from graphql_api.scalars import DateTime
 from tenants.schema import Centre, CentreByCode, TierEnum
 
 CaseStateEnum = enum_from_choices("CaseState", State, "The state of a case (办件状态).")
@@ -76,14 +78,21 @@ class CaseEventType(graphene.ObjectType):
 
     seq = graphene.Int(required=True)
     action = graphene.String(required=True, description="e.g. log, forward, accept, approve.")
+    action_label = graphene.String(
+        required=True, description="The action as a person reads it (登记, 受理…), never the id."
+    )
     from_state = CaseStateEnum()
     to_state = CaseStateEnum(required=True)
     actor = graphene.String(required=True, description="Who acted (a name, or system).")
     role = graphene.String(required=True)
     centre_code = graphene.String(required=True, description="Where it happened.")
-    at = graphene.DateTime(required=True)
+    at = DateTime(required=True)
     note = graphene.String(required=True)
     details = graphene.JSONString(required=True)
+
+    @staticmethod
+    def resolve_action_label(event, info):
+        return action_label(event.action)
 
     @staticmethod
     def resolve_from_state(event, info):
@@ -108,7 +117,7 @@ class DelegationType(graphene.ObjectType):
     peer_centre_code = graphene.String(required=True)
     peer_centre = graphene.Field(Centre)
     tracking_no = graphene.String(required=True)
-    created_at = graphene.DateTime(required=True)
+    created_at = DateTime(required=True)
 
     @staticmethod
     def resolve_peer_centre_code(delegation, info):
@@ -127,8 +136,8 @@ class ChainHop(graphene.ObjectType):
     tier = TierEnum(required=True)
     state = CaseStateEnum(required=True)
     effective_state = CaseStateEnum(required=True)
-    received_at = graphene.DateTime(required=True)
-    left_at = graphene.DateTime(description="When it was escalated, decided or closed here.")
+    received_at = DateTime(required=True)
+    left_at = DateTime(description="When it was escalated, decided or closed here.")
     working_days = graphene.Int(description="Working days the centre held it (once it left).")
     calendar_fallback = graphene.Boolean(required=True)
 
@@ -180,11 +189,11 @@ class CaseType(graphene.ObjectType):
     handler_name = graphene.String(required=True)
     note = graphene.String(required=True)
     decision_reason = graphene.String(required=True)
-    submitted_at = graphene.DateTime(required=True)
-    accepted_at = graphene.DateTime()
-    escalated_at = graphene.DateTime()
-    decided_at = graphene.DateTime()
-    closed_at = graphene.DateTime()
+    submitted_at = DateTime(required=True)
+    accepted_at = DateTime()
+    escalated_at = DateTime()
+    decided_at = DateTime()
+    closed_at = DateTime()
     clock_started_on = graphene.Date()
     due_on = graphene.Date(description="The promised date (承诺办结日).")
     warning = graphene.Field(DeadlineWarning)
@@ -211,6 +220,18 @@ class CaseType(graphene.ObjectType):
         required=True,
         description="The whole chain of this tracking number, village first.",
     )
+    query_code = graphene.String(
+        description=(
+            "The query code (查询码) to print on the applicant's receipt: on the case's own page "
+            "at the centre that logged it; null elsewhere and in lists."
+        )
+    )
+
+    @staticmethod
+    def resolve_query_code(case, info):
+        if getattr(case, "_api_in_list", True):
+            return None
+        return case.query_code or None
 
     @staticmethod
     def resolve_applicant_id_number(case, info):
@@ -355,7 +376,14 @@ class NetworkQuery(graphene.ObjectType):
         graphene.NonNull(ChainHop),
         required=True,
         tracking_no=graphene.String(required=True),
-        description="Public: where a case is, by its tracking number (no personal data).",
+        query_code=graphene.String(
+            required=True, description="The query code (查询码) printed on the receipt."
+        ),
+        description=(
+            "Public: where a case is, by its tracking number and the query code of its receipt "
+            "(no personal data). A wrong number and a wrong code both give `case_not_found`; "
+            "too many misses from one address give `too_many_attempts` for a while."
+        ),
     )
     network_workload = graphene.List(
         graphene.NonNull(CentreWorkload),
@@ -366,8 +394,9 @@ class NetworkQuery(graphene.ObjectType):
     )
 
     @staticmethod
-    def resolve_track_case(root, info, tracking_no):
-        return track(tracking_no.strip())
+    def resolve_track_case(root, info, tracking_no, query_code):
+        client = info.context.META.get("REMOTE_ADDR") or "unknown"
+        return track_public(tracking_no, query_code, client=client)
 
     @staticmethod
     def resolve_network_workload(root, info, division_code, tier=None):
@@ -423,6 +452,16 @@ class LogRequest(CaseMutation):
 
     class Arguments:
         input = LogRequestInput(required=True)
+
+    query_code = graphene.String(
+        description="The query code (查询码) to print on the applicant's receipt with the tracking "
+        "number: anonymous tracking needs both."
+    )
+
+    @classmethod
+    def perform_mutation(cls, info, context, **data):
+        fields = super().perform_mutation(info, context, **data)
+        return {**fields, "query_code": fields["case"].query_code}
 
     @classmethod
     def act(cls, centre, actor, input):

@@ -20,11 +20,10 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from stdnum import exceptions as stdnum_errors
-from stdnum.cn import ric, uscc
 
 from core.errors import DomainError, NotFound, PermissionDenied
-from core.roles import Actor, Role
+from core.roles import DESK_ROLES, Actor
+from delegation.identity import check_credit_code, check_id_number
 from delegation.models import (
     DECIDED_STATES,
     OPEN_STATES,
@@ -117,25 +116,15 @@ def validate_applicant(applicant: Applicant) -> Applicant:
             field="applicant_name",
         )
     if applicant.kind == ApplicantKind.PERSON:
-        validator, code, label = ric, "invalid_id_number", _("居民身份证号码")
+        number = check_id_number(applicant.id_number)
     elif applicant.kind == ApplicantKind.ENTERPRISE:
-        validator, code, label = uscc, "invalid_credit_code", _("统一社会信用代码")
+        number = check_credit_code(applicant.id_number)
     else:
         raise DomainError(
-            _("申请人类型“%(kind)s”无效，应为 person 或 enterprise。"),
+            _("申请人类型无效，应为自然人或法人/企业。"),
             code="invalid_applicant_kind",
             field="applicant_kind",
-            params={"kind": applicant.kind},
         )
-    try:
-        number = validator.validate(applicant.id_number or "")
-    except stdnum_errors.ValidationError as exc:
-        raise DomainError(
-            _("%(label)s“%(number)s”无效（%(reason)s）。"),
-            code=code,
-            field="applicant_id_number",
-            params={"label": label, "number": applicant.id_number, "reason": exc.message},
-        ) from exc
     phone = (applicant.phone or "").strip()
     if phone and not _PHONE_RE.match(phone):
         raise DomainError(
@@ -553,7 +542,7 @@ def log_request(
     centre = _centre(centre)
     _check_actor(centre, actor)
     _active(centre)
-    if actor.role not in {Role.AGENT, Role.STAFF, Role.HEAD}:
+    if actor.role not in DESK_ROLES:
         raise PermissionDenied(_("只有代办员或窗口人员可以登记办件。"), code="role_not_allowed")
     applicant = validate_applicant(applicant)
     version = active_version(item_code)

@@ -1,4 +1,4 @@
-"""The case state machine (DESIGN.md §5): one table of allowed moves, one function to apply it.
+"""The case state machine (docs/domain.md): one table of allowed moves, one function to apply it.
 
 A move is (from state, action) → to state. Actions a person takes carry the roles allowed to
 take them; the ``upstream_*`` actions are applied by the system when a status report arrives
@@ -17,12 +17,11 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError
-from core.roles import Role
+from core.roles import DESK_ROLES, Role
 from delegation.models import OPEN_STATES, State
 
 S = State
 DECIDING_ROLES = frozenset({Role.STAFF, Role.HEAD})
-DESK_ROLES = frozenset({Role.AGENT, Role.STAFF, Role.HEAD})
 
 #: action → (roles that may take it, {from state: to state})
 TRANSITIONS: dict[str, tuple[frozenset[str], dict[str, str]]] = {
@@ -58,25 +57,55 @@ TRANSITIONS: dict[str, tuple[frozenset[str], dict[str, str]]] = {
 }
 
 
+#: What each action is called where a person reads it (errors, a case's history): the
+#: identifiers above are the code's, never the user's. Every action of the table, and the
+#: events that are not moves of it (``log``, ``receive``), has one.
+ACTION_LABELS: dict[str, object] = {
+    "log": _("登记"),
+    "receive": _("接收转办"),
+    "forward": _("转办上报"),
+    "accept": _("受理"),
+    "refuse": _("作出不予受理决定"),
+    "request_supplement": _("一次性告知"),
+    "receive_supplement": _("接收补正材料"),
+    "start_review": _("开始审核"),
+    "approve": _("作出准予许可决定"),
+    "deny": _("作出不予许可决定"),
+    "escalate": _("上报"),
+    "withdraw": _("撤回"),
+    "deliver": _("送达"),
+    "upstream_approved": _("上级准予许可"),
+    "upstream_denied": _("上级不予许可"),
+    "upstream_refused": _("上级不予受理"),
+    "upstream_withdrawn": _("上级撤回"),
+}
+
+
+def action_label(action: str):
+    """The action's name for people (a generic word for one without a label yet)."""
+    return ACTION_LABELS.get(action, _("该操作"))
+
+
 def next_state(action: str, state: str, role: str) -> str:
     """The state ``action`` leads to from ``state``; a coded error if the move is forbidden."""
     try:
         roles, moves = TRANSITIONS[action]
     except KeyError as exc:
-        raise DomainError(
-            _("未知操作“%(action)s”。"), code="unknown_action", params={"action": action}
-        ) from exc
+        raise DomainError(_("没有这项操作。"), code="unknown_action") from exc
     if role not in roles:
         raise DomainError(
             _("角色“%(role)s”不能执行“%(action)s”。"),
             code="role_not_allowed",
-            params={"role": Role(role).label if role in Role.values else role, "action": action},
+            params={
+                "role": Role(role).label if role in Role.values else role,
+                "action": action_label(action),
+            },
         )
     if state not in moves:
         raise DomainError(
             _("办件当前状态为“%(state)s”，不能执行“%(action)s”。"),
             code="forbidden_transition",
             field="state",
-            params={"state": State(state).label, "action": action},
+            params={"state": State(state).label, "action": action_label(action)},
         )
     return moves[state]

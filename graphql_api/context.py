@@ -53,3 +53,19 @@ def require_actor(info) -> ApiContext:
     if context.actor is None:  # the view already refused anyone else; belt and braces
         raise AuthenticationFailed(_("请先登录本中心。"), code="unauthenticated")
     return context
+
+
+def network_actor(info, role: str) -> Actor | None:
+    """The network endpoint's caller as the ``Actor`` of their ``role`` membership (assessors
+    are city members), or None if they hold none: the service then says why not. Someone not
+    logged in is refused here (``unauthenticated``)."""
+    from accounts.permissions import actor_from_membership, network_memberships
+
+    context = require_user(info)
+    if isinstance(context.actor, Actor) and context.actor.role == role:
+        return context.actor
+    key = ("network_actor", role)
+    if key not in context.memo:
+        membership = network_memberships(context.user, role).first()
+        context.memo[key] = actor_from_membership(membership) if membership else None
+    return context.memo[key]

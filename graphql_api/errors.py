@@ -10,10 +10,16 @@
 
 from __future__ import annotations
 
-import graphene
+import logging
 
+import graphene
+from django.utils import translation
+
+from core.error_codes import error_codes
 from core.errors import DomainError
 from graphql import GraphQLError
+
+log = logging.getLogger(__name__)
 
 #: HTTP status of a response whose top-level errors carry these codes (else 200, or 400 for a
 #: query that did not validate).
@@ -36,13 +42,30 @@ HTTP_STATUS = {
 }
 
 
+ErrorCode = graphene.Enum(
+    "ErrorCode",
+    [(code, code) for code in error_codes()],
+    description=(
+        "Every stable error code of the API (the same strings as `extensions.code` of top-level "
+        "errors), so that clients can switch on them. Read from the service layer's source "
+        "(`core.error_codes`): a rule's code is always here."
+    ),
+)
+_KNOWN_CODES = frozenset(error_codes())
+
+
+def _published(code: str) -> str:
+    if code in _KNOWN_CODES:
+        return code
+    log.error("Error code %r is not in the ErrorCode enum (a code built at run time?)", code)
+    return "invalid"
+
+
 class ApiError(graphene.ObjectType):
     """A rule the request broke. Nothing was changed."""
 
     field = graphene.String(description="The input field concerned, if any (snake_case).")
-    code = graphene.String(
-        required=True, description="Stable, machine-readable code (e.g. `materials_missing`)."
-    )
+    code = ErrorCode(required=True, description="Stable, machine-readable code.")
     message = graphene.String(required=True, description="For people, in Chinese.")
     message_en = graphene.String(required=True, description="The same message in English.")
 
@@ -51,10 +74,32 @@ class ApiError(graphene.ObjectType):
         data = exc.as_dict()
         return ApiError(
             field=data["field"],
-            code=data["code"],
+            code=_published(data["code"]),
             message=data["message"],
             message_en=data["message_en"],
         )
+
+    @staticmethod
+    def list_from_domain(exc: DomainError) -> list[ApiError]:
+        """One error per problem of a batch (``ValidationFailed``), else the error itself."""
+        problems = getattr(exc, "problems", None)
+        if not problems:
+            return [ApiError.from_domain(exc)]
+        errors = []
+        for problem in problems:
+            with translation.override("zh-hans"):
+                chinese = str(problem.message)
+            with translation.override("en"):
+                english = str(problem.message)
+            errors.append(
+                ApiError(
+                    field=problem.column,
+                    code=_published(problem.code),
+                    message=chinese,
+                    message_en=english,
+                )
+            )
+        return errors
 
 
 def error_extensions(exc: DomainError) -> dict:

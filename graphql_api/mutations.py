@@ -50,7 +50,7 @@ class BaseMutation(graphene.Mutation):
             else:
                 fields = cls.perform_mutation(info, auth, **data)
         except DomainError as exc:
-            return cls(errors=[ApiError.from_domain(exc)])
+            return cls(errors=ApiError.list_from_domain(exc))
         finally:
             clear_loaders(info.context)  # nothing read before the change is served after it
         return cls(errors=[], **fields)

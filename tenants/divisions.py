@@ -24,6 +24,15 @@ class Tier(models.TextChoices):
     VILLAGE = "village", _("村便民服务室")
 
 
+#: A tier's short name, where a centre's own name follows (“县级 宜都市政务服务中心”).
+TIER_SHORT = {
+    Tier.CITY: _("市级"),
+    Tier.COUNTY: _("县级"),
+    Tier.TOWNSHIP: _("乡镇级"),
+    Tier.VILLAGE: _("村级"),
+}
+
+
 #: The tier each tier's parent must have (the tree is strict).
 PARENT_TIER: dict[str, str | None] = {
     Tier.CITY: None,
@@ -142,3 +151,19 @@ def tier_of_code(code: str) -> str | None:
         if _CODE_RE[tier].match(code or ""):
             return tier
     return None
+
+
+#: How many leading digits of a division code a centre's whole subtree shares.
+SUBTREE_PREFIX_LENGTH = {Tier.CITY: 4, Tier.COUNTY: 6, Tier.TOWNSHIP: 9, Tier.VILLAGE: 12}
+
+
+def subtree_prefix(tier: str, code: str) -> str:
+    """The prefix every division code under a centre starts with: a subtree is a prefix (a
+    city 420500 → ``4205``, a county 420506 → ``420506``, a township → its 9 significant
+    digits, a village → its whole code). The one statement of this rule."""
+    return code[: SUBTREE_PREFIX_LENGTH[tier]]
+
+
+def in_subtree(tier: str, root_code: str, code: str) -> bool:
+    """Whether ``code`` is the centre (``tier``, ``root_code``) or under it."""
+    return code.startswith(subtree_prefix(tier, root_code))

@@ -6,6 +6,7 @@ import graphene
 
 from graphql_api.enums import enum_from_choices
 from graphql_api.loaders import BatchLoader, group_by
+from graphql_api.scalars import DateTime
 from tenants.divisions import Tier
 from tenants.models import CentreStatus, ServiceCentre, ServicePointCheck
 
@@ -77,7 +78,7 @@ class SixEssentialsCheck(_SixFacts, graphene.ObjectType):
 
     all = graphene.Boolean(required=True, description="All six were present.")
     checked_on = graphene.Date(required=True, description="核查日期")
-    recorded_at = graphene.DateTime(required=True)
+    recorded_at = DateTime(required=True)
     recorded_by = graphene.String(required=True)
 
     @staticmethod

@@ -101,7 +101,8 @@ class Worker:
         self.node_name = unique_node_name("test")
         self.process: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60.0) -> Worker:
+    def start(self, timeout: float = 60.0, wait: bool = True) -> Worker:
+        """Start the worker; with ``wait`` (the default), return once it is ready."""
         env = env_for_subprocess(CELERY_BROKER_URL=broker_url(), MESSAGES_QUEUE=self.queue)
         self.process = subprocess.Popen(
             [
@@ -131,7 +132,8 @@ class Worker:
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group: kill() takes the children too
         )
-        self.wait_for_log("ready.", timeout)
+        if wait:
+            self.wait_for_log("ready.", timeout)
         return self
 
     def wait_for_log(self, text: str, timeout: float = 30.0, count: int = 1) -> None:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.roles import Role
 from delegation import queries
-from delegation.models import DECIDED_STATES, OPEN_STATES, Case, State
+from delegation.models import DECIDED_STATES, OPEN_STATES, Case, Channel, State
 from delegation.states import TRANSITIONS
 from tenants.divisions import TIER_RANK, Tier
 from workdays.calendar import working_days_between
@@ -113,6 +113,13 @@ def actions_for(case: Case, centre, role: str) -> set[str]:
             offered |= {a for a in ("start_review", "approve", "deny") if _allowed(a, state, role)}
         elif higher and _allowed("escalate", state, role):
             offered.add("escalate")
+    if (
+        "complete_materials" in TRANSITIONS
+        and _allowed("complete_materials", state, role)
+        and case.channel != Channel.DELEGATED
+        and any(not m["received"] for m in case.materials)
+    ):
+        offered.add("complete_materials")
     if case.state == State.SUPPLEMENT_NEEDED or (
         state == State.ESCALATED and case.upstream_state == State.SUPPLEMENT_NEEDED
     ):

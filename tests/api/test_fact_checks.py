@@ -49,7 +49,7 @@ def test_refused_checks_record_nothing(api, api_network, people):
     today = timezone.localdate()
     cases = [
         (people["dictadmin"].token, VILLAGE, today, "not_assessor"),  # a network role, not this one
-        (people["assessor"].token, "420602101201", today, "outside_jurisdiction"),  # 十堰
+        (people["assessor"].token, "420602101201", today, "out_of_jurisdiction"),  # 十堰
         (people["assessor"].token, "420506101299", today, "centre_not_found"),
         (people["assessor"].token, VILLAGE, today + dt.timedelta(days=1), "date_in_future"),
     ]

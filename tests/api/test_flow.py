@@ -66,6 +66,9 @@ MAIN_FLOW = {
     ("public", "TrackCase"),
     ("assessor", "AssessorLogin"),
     ("assessor", "NetworkWorkload"),
+    ("assessor", "RunAssessment"),
+    ("assessor", "CompareAssessments"),
+    ("assessor", "ExportAssessment"),
     ("head", "HeadLogin"),
     ("head", "SubtreeWorkload"),
 }
@@ -142,8 +145,9 @@ def test_village_to_county_and_back_through_graphql_alone(api, demo_users):
     logged = api.op(
         "agent", "LogRequest", {"input": person_input(item="C-1")}, centre=VILLAGE, token=agent
     ).ok("logRequest")
-    no = logged["case"]["trackingNo"]
+    no, query_code = logged["case"]["trackingNo"], logged["queryCode"]
     assert re.fullmatch(rf"{VILLAGE}-\d{{8}}-\d{{5}}", no)
+    assert re.fullmatch(r"[2-9A-HJKMNP-Z]{8}", query_code)  # for the receipt
     forwarded = api.op("agent", "ForwardCase", {"trackingNo": no}, centre=VILLAGE, token=agent)
     assert forwarded.ok("forwardCase")["case"]["state"] == "ESCALATED"
     drain()
@@ -211,6 +215,8 @@ def test_village_to_county_and_back_through_graphql_alone(api, demo_users):
     assert [hop["centreCode"] for hop in case["chain"]] == [VILLAGE, TOWNSHIP, COUNTY]
     actions = [event["action"] for event in case["events"]]
     assert actions[:2] == ["log", "forward"] and actions[-1] == "upstream_approved"
+    labels = [event["actionLabel"] for event in case["events"]]
+    assert labels[:2] == ["登记", "转办上报"] and labels[-1] == "上级准予许可"
     delivered = api.op(
         "agent", "AgentDeliver", {"trackingNo": no, "note": "已电话告知并送达"},
         centre=VILLAGE, token=agent,
@@ -234,8 +240,16 @@ def test_village_to_county_and_back_through_graphql_alone(api, demo_users):
         detail = api.op("staff", "CaseDetail", {"trackingNo": no}, centre=code, token=token)
         assert detail.payload("case")["state"] == "DELIVERED", code
 
-    # Anyone tracks it by number; no personal data on the way.
-    tracked = api.op("public", "TrackCase", {"trackingNo": no})
+    # The receipt's query code is on the case at the village, and nowhere up the chain.
+    village = api.op("agent", "AgentCase", {"trackingNo": no}, centre=VILLAGE, token=agent)
+    assert village.payload("case")["queryCode"] == query_code
+    county_case = api.op("staff", "CaseDetail", {"trackingNo": no}, centre=COUNTY, token=county)
+    assert county_case.payload("case")["queryCode"] is None
+
+    # The citizen tracks it by number and query code; no personal data on the way.
+    wrong = api.op("public", "TrackCase", {"trackingNo": no, "queryCode": "AAAAAAAA"})
+    assert wrong.codes == ["case_not_found"]
+    tracked = api.op("public", "TrackCase", {"trackingNo": no, "queryCode": query_code})
     hops = tracked.payload("trackCase")
     assert [(h["centreCode"], h["effectiveState"]) for h in hops] == [
         (VILLAGE, "DELIVERED"),
@@ -251,6 +265,32 @@ def test_village_to_county_and_back_through_graphql_alone(api, demo_users):
     )
     by_code = {row["centre"]["divisionCode"]: row for row in rows}
     assert by_code[COUNTY]["decided"] == 1 and by_code[VILLAGE]["decided"] == 1
+
+    # … runs the assessment of this month twice, compares the runs and exports one.
+    today = timezone.localdate()
+    period = {"periodStart": f"{today:%Y-%m}-01", "periodEnd": str(today), "subtreeCode": CITY}
+    runs = [
+        api.op("assessor", "RunAssessment", period, token=assessor).ok("runAssessment")["run"]
+        for _ in range(2)
+    ]
+    townships = {r["code"]: r for r in runs[0]["results"]}
+    assert not townships[TOWNSHIP]["idle"]  # it handled the case
+    assert all(r["idle"] for code, r in townships.items() if code != TOWNSHIP)
+    assert townships[TOWNSHIP]["rank"] == 1
+    compared = api.op(
+        "assessor", "CompareAssessments",
+        {"baseRunId": runs[0]["id"], "otherRunId": runs[1]["id"], "scope": "subtree"},
+        token=assessor,
+    ).payload("assessmentComparison")  # fmt: skip
+    assert {u["code"] for u in compared["units"]} >= {CITY, COUNTY, TOWNSHIP}
+    assert all(u["scoreDelta"] == 0 for u in compared["units"])
+    export = api.op(
+        "assessor", "ExportAssessment", {"runId": runs[1]["id"], "format": "XLSX"}, token=assessor
+    ).payload("assessmentExport")
+    assert export["expiresAt"].endswith("+08:00") and export["filename"].endswith(".xlsx")
+    download = api.client.get(export["url"], HTTP_AUTHORIZATION=f"Bearer {assessor}")
+    assert download.status_code == 200 and download.content.startswith(b"PK")  # a zip: XLSX
+    assert api.client.get(export["url"]).status_code == 403  # not without the caller's token
     head = login(api, "head", "HeadLogin", "head.420500", centre=CITY)
     workload = api.op("head", "SubtreeWorkload", {}, centre=CITY, token=head)
     assert {row["centre"]["divisionCode"] for row in workload.payload("subtreeWorkload")} >= {

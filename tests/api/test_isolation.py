@@ -229,11 +229,14 @@ def test_the_network_endpoint_leaks_nothing(api, people, network, scene):
             status=403, codes=["wrong_endpoint"], token=person.token,
         )  # fmt: skip
     for target, (no, _who) in scene.items():
-        # Public tracking: the chain, never the applicant.
+        # Public tracking (number and the receipt's query code): the chain, never the applicant.
+        with in_centre(network[target]):
+            code = Case.objects.get(tracking_no=no).query_code
         attempts.expect(
             f"track {target}",
-            f'{{ trackCase(trackingNo: "{no}") {{ centreCode state }} }}',
+            f'{{ trackCase(trackingNo: "{no}", queryCode: "{code}") {{ centreCode state }} }}',
             status=200,
+            codes=[],
         )
         # Cases do not exist on the network endpoint.
         attempts.expect(f"case on the network {target}", READ_CASE.format(no=no), status=400)

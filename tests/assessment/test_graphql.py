@@ -34,7 +34,24 @@ def _db(db):
 
 
 def context(actor: Actor | None):
-    return SimpleNamespace(actor=actor)
+    """What the network endpoint's view gives the schema: the caller's user (here with one
+    membership, the actor's role at the actor's centre), or nobody."""
+    from django.contrib.auth import get_user_model
+
+    from accounts.services import grant_membership
+    from graphql_api.context import ApiContext
+    from tenants.models import ServiceCentre
+
+    user = None
+    if actor is not None:
+        user, created = get_user_model().objects.get_or_create(
+            username=f"{actor.role}.{actor.centre}", defaults={"first_name": actor.name}
+        )
+        if created:
+            grant_membership(
+                user, ServiceCentre.objects.get(division_code=actor.centre), actor.role
+            )
+    return SimpleNamespace(api=ApiContext(endpoint="network", user=user), META={})
 
 
 def execute(query: str, actor: Actor | None, **variables):
@@ -127,7 +144,7 @@ def test_errors_are_payload_values_for_mutations_and_coded_errors_for_queries(ma
         ],
     }
     result = execute(RUN, None, start="2026-05-31", end="2026-05-01", subtree="420500")
-    assert result.data["runAssessment"]["errors"][0]["code"] == "not_assessor"
+    assert result.errors[0].original_error.code == "unauthenticated"  # before any service
 
     bad = execute(
         'mutation { reviseScoringScheme(name: "x", indicators: "[{\\"key\\": \\"nope\\", \\"weight\\": 5}]") { scheme { id } errors { code field } } }',
@@ -138,4 +155,4 @@ def test_errors_are_payload_values_for_mutations_and_coded_errors_for_queries(ma
         "errors": [{"code": "unknown_indicator", "field": "indicators[0].key"}],
     }
     denied = execute("{ assessmentSchemes { name } }", staff)
-    assert denied.errors[0].extensions["code"] == "not_assessor"
+    assert denied.errors[0].original_error.code == "not_assessor"

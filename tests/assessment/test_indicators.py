@@ -278,11 +278,11 @@ def test_a_period_with_no_cases(may_module, assessor):
     assert city["turnaround_days"] is None
     # V3 was still active in March; only 420506102203 is suspended.
     assert (city["covered_village"], city["idle_centres"]) == (11, 18)
-    # Only coverage and 六有 apply: 20 × 60% (11/12 is below 95%) + 15 × 62/66 of 35 points,
-    # less 5 (18 idle centres, capped).
-    assert results(run, Scope.SUBTREE)["420500"].base_score == pytest.approx(
-        round(100 * (20 * 0.6 + 15 * 62 / 66) / 35, 2)
-    )
+    # An idle unit: coverage and 六有 earn 20 × 60% (11/12 is below 95%) + 15 × 62/66, and the
+    # 65 points of case indicators earn nothing (the scheme's default ``without_data``): of 100.
+    city_result = results(run, Scope.SUBTREE)["420500"]
+    assert city_result.idle
+    assert city_result.base_score == pytest.approx(round(20 * 0.6 + 15 * 62 / 66, 2))
 
 
 def test_partial_months_use_day_buckets(may_module, assessor):

@@ -91,11 +91,13 @@ def test_scores_and_ranks_by_the_default_scheme(may_module, assessor):
     townships = run.results.filter(scope=Scope.CENTRE, tier="township").order_by("rank", "code")
     # T3 only escalated one case, within a day: coverage and turnaround apply, full marks.
     # T2 decided nothing: coverage only, less 0.5 + 0.5 for its overdue, stuck case.
-    assert [(r.code, r.score, r.rank, r.peers) for r in townships] == [
-        ("420581101000", 100.0, 1, 4),
-        ("420506102000", 99.0, 2, 4),
-        ("420581102000", 99.0, 2, 4),  # idle: coverage only, −1; ties share a rank
-        (T, 96.29, 4, 4),
+    # 420581102000 had no case at all: idle, so the case indicators earn nothing (coverage's
+    # 20 of the 85 points that apply, −1 for its idle centre) and it ranks last, not first.
+    assert [(r.code, r.score, r.rank, r.peers, r.idle) for r in townships] == [
+        ("420581101000", 100.0, 1, 4, False),
+        ("420506102000", 99.0, 2, 4, False),
+        (T, 96.29, 3, 4, False),
+        ("420581102000", 22.53, 4, 4, True),
     ]
 
 
@@ -164,7 +166,7 @@ def test_a_bad_scheme_is_refused_whole(may_module, assessor):
         (
             Actor(name="县考核", role=Role.ASSESSOR, centre="420581"),
             "420506",
-            "outside_jurisdiction",
+            "out_of_jurisdiction",
         ),
         (
             Actor(name="无中心", role=Role.ASSESSOR, centre="429999"),

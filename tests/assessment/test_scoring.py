@@ -43,7 +43,8 @@ def test_indicators_that_do_not_apply_are_left_out():
             {"key": "satisfaction_rate", "weight": 60, "bands": []},
         ]
     )
-    card = score({"coverage_rate": 1.0, "on_time_rate": 0.96, "satisfaction_rate": None}, s)
+    indicators = {"received": 3, "coverage_rate": 1.0, "on_time_rate": 0.96}
+    card = score({**indicators, "satisfaction_rate": None}, s)  # nothing rated
     assert card.points == {"coverage_rate": 20.0, "on_time_rate": 16.0, "satisfaction_rate": None}
     assert card.base == 90.0  # 36 of the 40 points that apply
 

@@ -18,9 +18,11 @@ def test_two_workers_on_one_broker_both_stay_up(tmp_path):
     require_broker()
     workers = [Worker(f"names-test-{uuid.uuid4().hex[:10]}", tmp_path, 1) for _ in range(2)]
     try:
+        for worker in workers:  # both at once, as a test run beside bin/run would
+            worker.start(wait=False)
         for worker in workers:
-            worker.start()
-        time.sleep(3)  # the collision shows within a second or two of the second start
+            worker.wait_for_log("ready.", 60)
+        time.sleep(2)  # the collision shows within a second of the second one's start
         for worker in workers:
             log = worker.log.read_text(errors="replace")
             assert worker.process.poll() is None, log[-3000:]

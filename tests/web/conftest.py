@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from django.conf import settings
 from django.test import Client
 
 from accounts.demo import DEMO_PASSWORD, seed_demo_users
+from tests import layers
 
 AGENT = "agent.420506101201"
 TOWNSHIP_STAFF = "staff.420506101000"
@@ -29,13 +27,32 @@ ITEM_MATERIALS = [
 ID_NUMBER = "420581199001010011"
 
 
-@pytest.fixture
-def demo_users(demo_network):
-    from catalog.services import import_dictionary
+def build_web() -> None:
+    from tests.conftest import build_sample_dictionary
+    from tests.support import build_demo_network
 
-    import_dictionary(Path(settings.BASE_DIR) / "catalog" / "data" / "sample_dictionary.csv")
+    build_demo_network()
+    build_sample_dictionary()
     seed_demo_users()
-    return demo_network
+
+
+layers.register("web", build_web, includes=("demo", "sample"))
+
+
+@pytest.fixture
+def _layer_web() -> bool:
+    return layers.layers.provides("web")
+
+
+@pytest.fixture
+def demo_users(_layer_web, db):
+    """The demo network, the sample dictionary and the demo users, built once for consecutive
+    tests (a shared layer, tests/layers.py)."""
+    from tenants.models import ServiceCentre
+
+    if not layers.layers.provides("web"):
+        build_web()
+    return {c.division_code: c for c in ServiceCentre.objects.all()}
 
 
 def drain() -> int:

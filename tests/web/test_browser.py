@@ -40,6 +40,8 @@ VILLAGE, OTHER_VILLAGE, TOWNSHIP, COUNTY = "420506101201", "420506101202", "4205
 ITEM = "SX-0020"
 MISSING = "家庭经济状况核对授权书"
 NOTICE = "户口簿"
+#: An agent's page on a phone: first load under 300 KB over the wire (issue #12).
+PAGE_BUDGET = 300_000
 
 try:
     from playwright.sync_api import sync_playwright
@@ -123,7 +125,7 @@ class Server:
         log = (self.logs / f"browser-{name}.log").open("w")
         self.processes.append(
             subprocess.Popen(
-                [sys.executable, "manage.py", *args],
+                [sys.executable, *args],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
@@ -139,15 +141,12 @@ class Server:
         self.manage("import_dictionary", "sample")
         self.manage("provision_network", "demo")
         self.manage("seed_demo_users")
-        self.spawn("relay", "relay")
-        self.spawn(
-            "web",
-            "runserver",
-            f"127.0.0.1:{self.port}",
-            "--noreload",
-            "--insecure",
-            "--nothreading",
-        )
+        self.manage("collectstatic", "--noinput", "--verbosity", "0")
+        self.spawn("relay", "manage.py", "relay")
+        self.spawn(  # the production server, as bin/run starts it (core/supervisor.py)
+            "web", "-m", "gunicorn", "core.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+            "--workers", "2", "--access-logfile", "-", "--error-logfile", "-",
+        )  # fmt: skip
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
@@ -221,6 +220,12 @@ class Person:
     def shoot(self, name: str) -> None:
         """Screenshots of the page at a phone's and a desk's width; nothing wider than the
         viewport at 390 px (no sideways scrolling)."""
+        unlabelled = self.page.evaluate(
+            "() => [...document.querySelectorAll('input:not([type=hidden]), select, textarea')]"
+            ".filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label'))"
+            ".map(e => e.name || e.id)"
+        )
+        assert not unlabelled, f"{name}: inputs without a label: {unlabelled}"
         for label, size in (("390", PHONE), ("1280", DESK)):
             self.page.set_viewport_size(size)
             if label == "390":
@@ -230,6 +235,18 @@ class Person:
                 assert overflow <= 0, f"{name} overflows by {overflow}px at 390 px"
             self.page.screenshot(path=str(SHOTS / f"{name}-{label}.png"), full_page=True)
         self.page.set_viewport_size(self.viewport)
+
+    def transferred(self) -> int:
+        """Bytes this page's first load brought over the network (document and every resource;
+        a fresh context, so nothing came from a cache); noted in var/screenshots/weights.txt."""
+        size = self.page.evaluate(
+            "() => performance.getEntriesByType('navigation').concat("
+            "performance.getEntriesByType('resource'))"
+            ".reduce((sum, e) => sum + (e.transferSize || e.encodedBodySize || 0), 0)"
+        )
+        with (SHOTS / "weights.txt").open("a") as notes:
+            notes.write(f"{self.page.url} {size} bytes\n")
+        return size
 
     def act(self, action: str, **fields: str) -> None:
         form = self.page.locator(f"form[action$='/{action}/']")
@@ -262,6 +279,7 @@ def carry_a_case(browser, server: Server, lang: str) -> None:
         agent.english()
     agent.login("agent.420506101201")
     assert agent.page.url.endswith(f"/c/{VILLAGE}/register/")
+    assert agent.transferred() < PAGE_BUDGET, agent.transferred()
     agent.shoot(f"{shots}agent-register")
 
     # The wizard: find the item, fill in the applicant, one material missing.
@@ -272,6 +290,7 @@ def carry_a_case(browser, server: Server, lang: str) -> None:
     agent.shoot(f"{shots}agent-new-item")
     agent.page.click(f"a[href*='item={ITEM}']")
     agent.page.wait_for_selector("#new-case")
+    assert agent.transferred() < PAGE_BUDGET, agent.transferred()
     agent.page.fill("[name=applicant_name]", "刘桂兰")
     agent.page.fill("[name=applicant_id_number]", "420581199001010012")  # wrong check digit
     assert agent.page.locator("#id-check.error").is_visible()  # checked as typed
@@ -466,10 +485,21 @@ def test_a_draft_survives_a_reload(browser, server):
     agent.close()
 
 
-def test_login_page_looks_right(browser, server):
+def test_login_page_looks_right_and_works_by_keyboard(browser, server):
     person = Person(browser, server, PHONE, "anon")
     person.go("/login/")
     person.shoot("login")
+    for _ in range(20):  # Tab from the top of the page to the username field
+        person.page.keyboard.press("Tab")
+        if person.page.evaluate("document.activeElement.name") == "username":
+            break
+    else:
+        raise AssertionError("the username field is not reachable by Tab")
+    person.page.keyboard.type("agent.420506101201")
+    person.page.keyboard.press("Tab")
+    person.page.keyboard.type(DEMO_PASSWORD)
+    person.page.keyboard.press("Enter")
+    person.page.wait_for_url(f"**/c/{VILLAGE}/register/")
     person.close()
 
 

@@ -88,6 +88,13 @@ def test_log_now_forward_later(agent_client):
     assert case_at(VILLAGE, number).state == "submitted"
     refused = agent_client.post(f"/c/{VILLAGE}/cases/{number}/forward/")
     assert refused.status_code == 422 and "材料不齐" in refused.content.decode()
+    assert 'data-testid="complete"' in refused.content.decode()  # tick what was handed in
+    response = agent_client.post(
+        f"/c/{VILLAGE}/cases/{number}/complete_materials/", {"materials": ITEM_MATERIALS[2:]}
+    )
+    assert response.status_code == 302
+    assert agent_client.post(f"/c/{VILLAGE}/cases/{number}/forward/").status_code == 302
+    assert case_at(VILLAGE, number).state == "escalated"
 
 
 def test_village_to_county_and_back(agent_client, township_client, county_client):
@@ -177,3 +184,44 @@ def test_actions_need_a_csrf_token(demo_users):
     assert client.post(f"/c/{VILLAGE}/cases/new/", data).status_code == 403
     assert cases_at(VILLAGE) == 0
     del login
+
+
+def test_worklist_marks_overdue_and_due_soon_cases(agent_client, township_client):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    numbers = []
+    for _ in range(2):
+        response = agent_client.post(f"/c/{VILLAGE}/cases/new/", new_case_form(agent_client))
+        numbers.append(response["Location"].split("/cases/")[1].split("/")[0])
+    drain()
+    for number in numbers:
+        township_client.post(f"/c/{TOWNSHIP}/cases/{number}/accept/")
+    today = timezone.localdate()
+    with in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
+        Case.objects.filter(tracking_no=numbers[0]).update(due_on=today - dt.timedelta(days=10))
+        Case.objects.filter(tracking_no=numbers[1]).update(due_on=today)
+    page = township_client.get(f"/c/{TOWNSHIP}/worklist/?tab=review").content.decode()
+    assert "badge red" in page and "逾期" in page
+    assert "badge yellow" in page and "即将到期" in page
+    overdue = township_client.get(f"/c/{TOWNSHIP}/worklist/?tab=review&warning=red").content
+    assert numbers[0] in overdue.decode() and numbers[1] not in overdue.decode()
+    assert 'data-tab="review">2<' in page
+
+
+def test_register_filters_by_what_needs_me(agent_client):
+    logged = agent_client.post(
+        f"/c/{VILLAGE}/cases/new/",
+        new_case_form(agent_client, submit="log", applicant_name="待上报甲"),
+    )
+    forwarded = agent_client.post(
+        f"/c/{VILLAGE}/cases/new/", new_case_form(agent_client, applicant_name="已上报乙")
+    )
+    assert logged.status_code == forwarded.status_code == 302
+    page = agent_client.get(f"/c/{VILLAGE}/register/?needs=forward").content.decode()
+    assert "待上报甲" in page and "已上报乙" not in page
+    page = agent_client.get(f"/c/{VILLAGE}/register/?state=escalated").content.decode()
+    assert "已上报乙" in page and "待上报甲" not in page
+    fragment = agent_client.get(f"/c/{VILLAGE}/register/", HTTP_HX_REQUEST="true").content.decode()
+    assert "待上报甲" in fragment and "<html" not in fragment  # htmx: the list alone

@@ -110,3 +110,28 @@ def test_english_switch(client, demo_users):
     assert response.status_code == 302
     page = client.get("/").content.decode()
     assert '<html lang="en">' in page and 'value="zh-hans"' in page
+
+
+def test_a_head_sees_masked_id_numbers_and_the_head_link(demo_users):
+    """Heads work on the workload, not on applicants: the case page masks the ID number."""
+    from delegation import services
+    from delegation.services import Applicant
+    from tests.web.conftest import ID_NUMBER, ITEM, ITEM_MATERIALS
+
+    head = login(Client(), "head.420500")
+    page = head.get("/c/420500/worklist/").content.decode()
+    assert 'href="/c/420500/head/"' in page  # the nav by role
+    from core.roles import Actor, Role
+
+    staff = Actor(name="赵审批", role=Role.STAFF, centre="420500")
+    case = services.log_request(
+        "420500",
+        staff,
+        applicant=Applicant(kind="person", name="刘桂兰", id_number=ID_NUMBER),
+        item_code=ITEM,
+        materials_received=ITEM_MATERIALS,
+    )
+    page = head.get(f"/c/420500/cases/{case.tracking_no}/").content.decode()
+    assert ID_NUMBER not in page and "4205**********0011" in page
+    staff_page = login(Client(), "staff.420500").get(f"/c/420500/cases/{case.tracking_no}/")
+    assert ID_NUMBER in staff_page.content.decode()

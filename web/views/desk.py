@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.permissions import mask_id_number, mask_phone, sees_full_personal_data
@@ -131,27 +131,30 @@ def _case_context(request: HttpRequest, tracking_no: str) -> dict:
 
 #: What an event's action is called on the timeline.
 EVENT_LABELS = {
-    "log": gettext_lazy("登记"),
-    "forward": gettext_lazy("上报"),
-    "receive": gettext_lazy("收件"),
-    "accept": gettext_lazy("受理"),
-    "refuse": gettext_lazy("不予受理"),
-    "request_supplement": gettext_lazy("一次性告知"),
-    "receive_supplement": gettext_lazy("补正材料已收齐"),
-    "partial_supplement": gettext_lazy("收到部分补正材料"),
-    "supplement_passed_up": gettext_lazy("补正材料已报上级"),
-    "start_review": gettext_lazy("开始审核"),
-    "approve": gettext_lazy("准予许可"),
-    "deny": gettext_lazy("不予许可"),
-    "escalate": gettext_lazy("上报"),
-    "withdraw": gettext_lazy("撤回"),
-    "deliver": gettext_lazy("送达"),
-    "rate": gettext_lazy("评价"),
-    "upstream_status": gettext_lazy("上级进展"),
-    "upstream_approved": gettext_lazy("上级准予许可"),
-    "upstream_denied": gettext_lazy("上级不予许可"),
-    "upstream_refused": gettext_lazy("上级不予受理"),
-    "upstream_withdrawn": gettext_lazy("上级已撤回"),
+    "log": pgettext_lazy("event", "登记"),
+    "forward": pgettext_lazy("event", "上报"),
+    "receive": pgettext_lazy("event", "收件"),
+    "accept": pgettext_lazy("event", "受理"),
+    "refuse": pgettext_lazy("event", "不予受理"),
+    "request_supplement": pgettext_lazy("event", "一次性告知"),
+    "receive_supplement": pgettext_lazy("event", "补正材料已收齐"),
+    "receive_supplement_at_intake": pgettext_lazy("event", "补正材料已收齐"),
+    "complete_materials": pgettext_lazy("event", "补齐材料"),
+    "deemed_accept": pgettext_lazy("event", "逾期未告知，视为受理"),
+    "partial_supplement": pgettext_lazy("event", "收到部分补正材料"),
+    "supplement_passed_up": pgettext_lazy("event", "补正材料已报上级"),
+    "start_review": pgettext_lazy("event", "开始审核"),
+    "approve": pgettext_lazy("event", "准予许可"),
+    "deny": pgettext_lazy("event", "不予许可"),
+    "escalate": pgettext_lazy("event", "上报"),
+    "withdraw": pgettext_lazy("event", "撤回"),
+    "deliver": pgettext_lazy("event", "送达"),
+    "rate": pgettext_lazy("event", "评价"),
+    "upstream_status": pgettext_lazy("event", "上级进展"),
+    "upstream_approved": pgettext_lazy("event", "上级准予许可"),
+    "upstream_denied": pgettext_lazy("event", "上级不予许可"),
+    "upstream_refused": pgettext_lazy("event", "上级不予受理"),
+    "upstream_withdrawn": pgettext_lazy("event", "上级已撤回"),
 }
 
 
@@ -234,6 +237,12 @@ ACTIONS = {
         ),
         gettext_lazy("已发出一次性告知。"),
     ),
+    "complete_materials": (
+        lambda c, a, n, r: services.complete_materials(
+            c, a, n, materials=_materials(r), note=_note(r)
+        ),
+        gettext_lazy("已补齐材料。"),
+    ),
     "supply": (
         lambda c, a, n, r: services.receive_supplement(
             c, a, n, materials=_materials(r), note=_note(r)
@@ -277,6 +286,7 @@ ACTION_FIELDS = {
     "accept": {"materials"},
     "request_supplement": {"materials"},
     "supply": {"materials"},
+    "complete_materials": {"materials"},
     "deny": {"reason"},
     "refuse": {"reason"},
     "withdraw": {"reason"},

@@ -23,6 +23,7 @@ from delegation.models import Case, State
 from delegation.tracking import track
 from messaging import relay
 from messaging.transport import default_transport
+from tenants.divisions import TIER_SHORT
 from tenants.models import ServiceCentre
 from tenants.tenancy import in_centre
 
@@ -59,7 +60,11 @@ class Command(BaseCommand):
         agent = Actor("王代办", Role.AGENT, village.division_code)
         self.say(
             _("事项：%(name)s（%(code)s，可办结层级 %(tiers)s）")
-            % {"name": version.name, "code": item_code, "tiers": ", ".join(version.decision_tiers)}
+            % {
+                "name": version.name,
+                "code": item_code,
+                "tiers": "、".join(str(TIER_SHORT[t]) for t in version.decision_tiers),
+            }
         )
         case = s.log_request(
             village,
@@ -70,8 +75,8 @@ class Command(BaseCommand):
         )
         no = case.tracking_no
         self.say(
-            _("[%(centre)s] 代办员登记 %(no)s，承诺办结日 %(due)s")
-            % {"centre": village.name, "no": no, "due": case.due_on}
+            _("[%(centre)s] 代办员登记 %(no)s（回执查询码 %(code)s），承诺办结日 %(due)s")
+            % {"centre": village.name, "no": no, "code": case.query_code, "due": case.due_on}
         )
         s.forward_case(village, agent, no)
         self.say(
@@ -110,7 +115,8 @@ class Command(BaseCommand):
                 else _("%(days)s 个工作日") % {"days": hop.working_days}
             )
             stay = _("停留 %(days)s") % {"days": days}
-            self.say(f"  {hop.tier:<9} {hop.centre_name:<16} {hop.state:<10} {stay}")
+            tier, state = TIER_SHORT[hop.tier], State(hop.state).label
+            self.say(f"  {tier:<4} {hop.centre_name:<16} {state:<6} {stay}")
 
     def wait_for(self, centre: ServiceCentre, no: str, predicate, what: str) -> None:
         deadline = time.monotonic() + self.timeout
