@@ -31,6 +31,10 @@ def test_the_assessor_runs_an_assessment_and_downloads_the_xlsx(browser, server)
     with open(path, "rb") as file:
         book = load_workbook(io.BytesIO(file.read()))
     assert book.sheetnames[0] == "汇总"
+    run_url = assessor.page.url
+    assessor.page.goto(run_url + "?tier=village")
+    assert assessor.page.locator("[data-testid=results] tbody tr").count() == 12
+    assessor.shoot("assess-run-villages")
     assessor.go("/assess/compare/")
     assessor.page.click("form button[type=submit].primary")
     assessor.page.wait_for_load_state()
