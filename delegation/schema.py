@@ -195,6 +195,11 @@ class CaseType(graphene.ObjectType):
     decided_at = DateTime()
     closed_at = DateTime()
     clock_started_on = graphene.Date()
+    intake_window_ends_on = graphene.Date(
+        description="While received (not yet accepted, refused or given a one-time notice): the "
+        "last day to do one of the three, 5 working days after receipt or after the supplement "
+        "that completed the materials. After it the case counts as accepted from then (超时默认)."
+    )
     due_on = graphene.Date(description="The promised date (承诺办结日).")
     warning = graphene.Field(DeadlineWarning)
     elapsed_working_days = graphene.Int()
@@ -254,6 +259,10 @@ class CaseType(graphene.ObjectType):
     @staticmethod
     def resolve_materials(case, info):
         return [CaseMaterial(**m) for m in case.materials]
+
+    @staticmethod
+    def resolve_intake_window_ends_on(case, info):
+        return s.intake_window_ends(case, info.context.api.centre)
 
     @staticmethod
     def resolve_calendar_notice(case, info):

@@ -811,11 +811,14 @@ def _intake_received(case: Case) -> tuple[dt.date, dt.datetime]:
     return received, case.submitted_at
 
 
-def intake_window_ends(case: Case) -> dt.date | None:
-    """The last day to accept, refuse or notify a received case (None once it is past intake)."""
+def intake_window_ends(case: Case, centre: ServiceCentre | None = None) -> dt.date | None:
+    """The last day to accept, refuse or notify a received case at ``centre`` (None once it is
+    past intake, or for a village register entry). Read in the centre's schema."""
     from workdays.calendar import add_working_days
 
     if case.state != State.SUBMITTED or case.accepted_at is not None:
+        return None
+    if centre is not None and centre.tier == Tier.VILLAGE:
         return None
     day, _moment = _intake_received(case)
     return add_working_days(day, INTAKE_WINDOW_WORKING_DAYS).due
@@ -984,6 +987,13 @@ def receive_supplement(
 
 
 def _receive_supplement(centre, case: Case, actor: Actor, materials: list[str], note: str) -> Case:
+    if case.state == State.SUBMITTED and case.channel != Channel.DELEGATED:
+        # No notice in force on a case logged here: the materials are simply completed.
+        raise DomainError(
+            _("该办件没有待补正的一次性告知；申请人补交的材料请用“补齐材料”登记。"),
+            code="no_notice_in_force",
+            field="materials",
+        )
     if case.state != State.SUPPLEMENT_NEEDED:
         next_state("receive_supplement", case.state, actor.role)  # raises the coded error
     supplied = set(materials)

@@ -22,6 +22,7 @@ from tests.api.conftest import (
     drain,
     person_input,
 )
+from workdays.calendar import add_working_days
 
 ITEM_INPUT = {
     "category": "BENEFIT",
@@ -101,6 +102,7 @@ OTHER_FLOWS = {
 }
 
 INTAKE_FLOW = {
+    ("staff", "CaseDetail"),
     ("agent", "AgentLogin"),
     ("agent", "LogRequest"),
     ("agent", "AgentCompleteMaterials"),
@@ -447,8 +449,12 @@ def test_the_agent_completes_materials_and_the_township_notifies_before_acceptin
     )
     drain()
 
-    # The township finds the form defective: one notice before accepting, listing everything.
+    # The township finds the form defective: one notice before accepting, listing everything,
+    # within 5 working days of receipt.
     town = login(api, "staff", "StaffLogin", "staff.420506101000", centre=TOWNSHIP)
+    received = api.op("staff", "CaseDetail", {"trackingNo": no}, centre=TOWNSHIP, token=town)
+    window_ends = add_working_days(timezone.localdate(), 5).due.isoformat()
+    assert received.payload("case")["intakeWindowEndsOn"] == window_ends
     notified = api.op(
         "staff", "RequestSupplement", {"trackingNo": no, "materials": ["申请表", "户口簿"]},
         centre=TOWNSHIP, token=town,
@@ -463,4 +469,6 @@ def test_the_agent_completes_materials_and_the_township_notifies_before_acceptin
     drain()
     accepted = api.op("staff", "AcceptCase", {"trackingNo": no}, centre=TOWNSHIP, token=town)
     assert accepted.ok("acceptCase")["case"]["state"] == "ACCEPTED"
+    detail = api.op("staff", "CaseDetail", {"trackingNo": no}, centre=TOWNSHIP, token=town)
+    assert detail.payload("case")["intakeWindowEndsOn"] is None
     assert api.operations_run >= INTAKE_FLOW

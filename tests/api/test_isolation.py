@@ -46,6 +46,7 @@ MUTATIONS = [
     'forwardCase(trackingNo: "{no}")',
     'requestSupplement(trackingNo: "{no}", materials: ["户口簿"])',
     'receiveSupplement(trackingNo: "{no}", materials: ["申请表"])',
+    'completeMaterials(trackingNo: "{no}", materials: ["申请表"])',
     'deliverCase(trackingNo: "{no}")',
 ]
 READ_CASE = '{{ case(trackingNo: "{no}") {{ trackingNo applicantName applicantIdNumber applicantPhone events {{ action }} }} }}'

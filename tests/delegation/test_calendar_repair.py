@@ -227,3 +227,20 @@ def test_the_repair_counts_the_pauses_of_the_clock(committed, network):
     case = case_at(TOWNSHIP, town)
     assert case.due_on == due_date_with_pauses(START, case.promised_limit_days, paused).due
     assert case.due_on > add_working_days(START, case.promised_limit_days).due
+
+
+def test_a_day_recorded_in_the_admin_repairs_once_the_admin_commits(
+    network, admin_client, django_capture_on_commit_callbacks
+):
+    town, _county = accepted_at_township_and_county()
+    first = NEW_YEAR[0].date
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin_client.post(
+            "/admin/workdays/calendaroverride/add/",
+            {"date": first.isoformat(), "note": "元旦"},  # unchecked: a rest day
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+        assert actions_at(TOWNSHIP, town)[-1] != "recompute_deadline"  # not before the commit
+    case = case_at(TOWNSHIP, town)
+    assert case.due_on == add_working_days(START, case.promised_limit_days).due
+    assert actions_at(TOWNSHIP, town)[-1] == "recompute_deadline"

@@ -199,6 +199,9 @@ def test_the_agent_completes_materials_before_forwarding(network):
     with pytest.raises(DomainError) as exc:
         s.forward_case(VILLAGE, AGENT, no)
     assert exc.value.code == "materials_missing"
+    with pytest.raises(DomainError) as exc:  # no notice was given: not a supplement
+        s.receive_supplement(VILLAGE, AGENT, no, materials=["申请表"])
+    assert exc.value.code == "no_notice_in_force" and "补齐材料" in exc.value.message
     case = s.complete_materials(VILLAGE, AGENT, no, materials=["申请表"], note="申请人补交")
     assert all(m["received"] for m in case.materials)
     assert actions_at(VILLAGE, no)[-1] == "complete_materials"
