@@ -173,20 +173,7 @@ def login(
     A failure is written in its own statement before the error is raised, so call this outside
     a transaction (the API's Login mutation does) or the rollback takes the count with it.
     """
-    name = (username or "").strip()
-    key = name.casefold()[:150]
-    address = address or None
-    try:
-        _check_throttle(key, address)
-    except TooManyAttempts:
-        LoginFailure.objects.create(username=key, address=address)  # refused ones count too
-        raise
-    user = authenticate(username=name, password=password or "")
-    if user is None:  # unknown user, wrong password or deactivated: one answer for all
-        LoginFailure.objects.create(username=key, address=address)
-        raise AuthenticationFailed(
-            _("用户名或密码错误。"), code="invalid_credentials", field="password"
-        )
+    user = check_password(username, password, address=address)
     with transaction.atomic():
         roles = DESK_ROLES if centre is not None else DESK_ROLES | NETWORK_ROLES
         memberships = Membership.objects.filter(user=user, is_active=True, role__in=roles)
@@ -199,8 +186,7 @@ def login(
                 else _("该账号没有任何有效任职，不能登录。"),
                 code="not_member",
             )
-        # The right password clears this client's count for the name (not other clients').
-        LoginFailure.objects.filter(username=key, address=address).delete()
+        clear_failures(username, address=address)
         return issue_token(user, centre=centre, label=label)
 
 
@@ -212,6 +198,42 @@ def login_delay(failures: int) -> dt.timedelta:
         return dt.timedelta(0)
     seconds = settings.LOGIN_DELAY_SECONDS * 2 ** min(failures - free, 30)
     return dt.timedelta(seconds=min(seconds, settings.LOGIN_MAX_DELAY_SECONDS))
+
+
+def user_key(username: str) -> str:
+    """The key failed logins are counted under (the username, case-folded)."""
+    return (username or "").strip().casefold()[:150]
+
+
+def check_password(username: str, password: str, *, address: str | None = None):
+    """The active user ``username`` if ``password`` is theirs, under the login throttle.
+
+    The first half of ``login`` (the web app's session login calls it too): every failed or
+    refused attempt is counted in its own statement, so call it outside a transaction. The right
+    password does not clear the count here; ``clear_failures`` does, once the caller has let
+    the user in.
+    """
+    name = (username or "").strip()
+    key = user_key(name)
+    address = address or None
+    try:
+        _check_throttle(key, address)
+    except TooManyAttempts:
+        LoginFailure.objects.create(username=key, address=address)  # refused ones count too
+        raise
+    user = authenticate(username=name, password=password or "")
+    if user is None:  # unknown user, wrong password or deactivated: one answer for all
+        LoginFailure.objects.create(username=key, address=address)
+        raise AuthenticationFailed(
+            _("用户名或密码错误。"), code="invalid_credentials", field="password"
+        )
+    return user
+
+
+def clear_failures(username: str, *, address: str | None = None) -> None:
+    """The right password (and a role to work in) clears this client's count for the name, not
+    other clients'."""
+    LoginFailure.objects.filter(username=user_key(username), address=address or None).delete()
 
 
 def _check_throttle(key: str, address: str | None) -> None:

@@ -79,6 +79,8 @@ SHARED_APPS = [
     "graphene_django",
     "graphql_api",
     "core",
+    "django_htmx",
+    "web",
 ]
 TENANT_APPS = [
     "django.contrib.postgres",
@@ -109,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -126,6 +129,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "web.context_processors.web",
             ],
         },
     },
@@ -197,6 +202,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The web app's session login (web.session); the admin keeps its own.
+LOGIN_URL = "/login/"
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(12 * 3600)))
 STATIC_ROOT = VAR_DIR / "static"
 # Hashed, compressed names (cacheable for ever) unless DEBUG; tests/conftest.py uses the plain
 # storage, so a test needs no collectstatic.

@@ -397,3 +397,78 @@ def test_coded_errors_are_raised_with_translatable_messages():
             if name in kinds and any(HAN.search(str(t)) for t in texts):
                 plain.append(f"{relative}:{node.lineno}")
     assert not plain, f"wrap the message in gettext_lazy: {plain}"
+
+
+# --- Templates ---------------------------------------------------------------------------------
+
+#: Han text a template may show untranslated: the language switch names Chinese in Chinese.
+TEMPLATE_DATA = {"中文"}
+
+
+def _template_paths() -> list[Path]:
+    return [
+        path
+        for path in sorted(ROOT.glob("*/templates/**/*.html"))
+        if not (SKIPPED_DIRS & set(path.relative_to(ROOT).parts))
+    ]
+
+
+def _template_messages(path: Path) -> tuple[set[str], list[str]]:
+    """The msgids a template's translate/blocktranslate tags ask for, and any Han text it shows
+    outside them."""
+    from django.template.base import Lexer, TokenType
+    from django.utils.text import smart_split
+
+    msgids: set[str] = set()
+    stray: list[str] = []
+    block: list[str] | None = None  # inside a blocktranslate: the msgid being built
+    for token in Lexer(path.read_text(encoding="utf-8")).tokenize():
+        content = token.contents
+        if token.token_type == TokenType.BLOCK:
+            bits = list(smart_split(content))
+            if bits[0] in ("translate", "trans") and len(bits) > 1:
+                msgids.add(ast.literal_eval(bits[1]) if bits[1][0] in "\"'" else bits[1])
+            elif bits[0] in ("blocktranslate", "blocktrans"):
+                block = []
+            elif bits[0] == "plural" and block is not None:
+                msgids.add("".join(block))
+                block = []
+            elif bits[0] in ("endblocktranslate", "endblocktrans") and block is not None:
+                msgids.add("".join(block))
+                block = None
+        elif block is not None:
+            if token.token_type == TokenType.TEXT:
+                block.append(content.replace("%", "%%"))
+            elif token.token_type == TokenType.VAR:
+                block.append(f"%({content.split('|')[0].strip()})s")
+        elif token.token_type == TokenType.TEXT:
+            for text in re.findall(r"[\u3400-\u9fff]+", content):
+                if text not in TEMPLATE_DATA:
+                    stray.append(text)
+    return msgids, stray
+
+
+def test_templates_speak_through_the_catalogue(messages):
+    """Every string a template translates is in django.po, and no template shows Chinese
+    outside a translate tag (it would stay Chinese in English)."""
+    known = {e.msgid for e in messages} | {e.msgid_plural for e in messages if e.msgid_plural}
+    missing, untranslated = [], []
+    for path in _template_paths():
+        msgids, stray = _template_messages(path)
+        relative = path.relative_to(ROOT)
+        missing += [f"{relative}: {m!r}" for m in sorted(msgids - known)]
+        untranslated += [f"{relative}: {t!r}" for t in stray]
+    assert not missing, "not in django.po (run makemessages, translate):\n" + "\n".join(missing)
+    assert not untranslated, "wrap in {% translate %}:\n" + "\n".join(untranslated)
+
+
+def test_the_template_guard_finds_what_it_should(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_text(
+        '{% load i18n %}<h1>{% translate "登记簿" %}</h1><p>未翻译</p>'
+        "{% blocktranslate with days=n %}剩 {{ days }} 个工作日{% endblocktranslate %}",
+        encoding="utf-8",
+    )
+    msgids, stray = _template_messages(page)
+    assert msgids == {"登记簿", "剩 %(days)s 个工作日"}
+    assert stray == ["未翻译"]

@@ -1,0 +1,21 @@
+"""The web app's pages of one centre (mounted at /c/<division_code>/ by core.urls_centre)."""
+
+from django.urls import include, path
+
+from web.views import agent, desk
+
+app_name = "web"
+urlpatterns = [
+    path("", desk.centre_home, name="centre-home"),
+    # The village register (agents) and the worklist (window staff).
+    path("register/", agent.register, name="register"),
+    path("worklist/", desk.worklist, name="worklist"),
+    # Logging a request (the agent's wizard; window staff log at the desk too).
+    path("cases/new/", agent.new_case, name="new-case"),
+    path("cases/<str:tracking_no>/", desk.case, name="case"),
+    path("cases/<str:tracking_no>/receipt/", desk.receipt, name="receipt"),
+    path("cases/<str:tracking_no>/notice/", desk.notice, name="notice"),
+    path("cases/<str:tracking_no>/decision/", desk.decision, name="decision"),
+    path("cases/<str:tracking_no>/<str:action>/", desk.act, name="act"),
+    path("head/", include("web.urls_head")),
+]

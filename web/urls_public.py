@@ -1,0 +1,17 @@
+"""The web app's public side (mounted at / by core.urls)."""
+
+from django.urls import include, path
+
+from web.views import public
+
+app_name = "web"
+urlpatterns = [
+    path("", public.home, name="home"),
+    path("centres/<str:code>/", public.centre_children, name="centre"),
+    path("track/", public.track, name="track"),
+    path("login/", public.login, name="login"),
+    path("logout/", public.logout, name="logout"),
+    path("switch/", public.switch, name="switch"),
+    path("assess/", include("web.urls_assess")),
+    path("dictionary/", include("web.urls_dictionary")),
+]
