@@ -37,7 +37,9 @@ def test_wrong_password_is_shown_beside_the_field(client, demo_users):
 
 
 def test_login_is_throttled(client, demo_users, settings):
-    settings.LOGIN_FAILURES_PER_ADDRESS = 2
+    # The API's throttle: after the free failures, even the right password waits its delay.
+    settings.LOGIN_FAILURES_BEFORE_DELAY = 2
+    settings.LOGIN_DELAY_SECONDS = 60
     for _ in range(2):
         client.post("/login/", {"username": AGENT, "password": "nope"})
     response = client.post("/login/", {"username": AGENT, "password": DEMO_PASSWORD})
