@@ -68,6 +68,10 @@ ACTION_LABELS: dict[str, object] = {
     "refuse": _("作出不予受理决定"),
     "request_supplement": _("一次性告知"),
     "receive_supplement": _("接收补正材料"),
+    # The intake branch's actions (labels added when apistyle's table and intake's met).
+    "complete_materials": _("补齐材料"),
+    "deemed_accept": _("视为受理"),
+    "receive_supplement_at_intake": _("受理前接收补正材料"),
     "start_review": _("开始审核"),
     "approve": _("作出准予许可决定"),
     "deny": _("作出不予许可决定"),
