@@ -293,15 +293,17 @@ def carry_a_case(browser, server: Server, lang: str) -> None:
     assert agent.transferred() < PAGE_BUDGET, agent.transferred()
     agent.page.fill("[name=applicant_name]", "刘桂兰")
     agent.page.fill("[name=applicant_id_number]", "420581199001010012")  # wrong check digit
-    assert agent.page.locator("#id-check.error").is_visible()  # checked as typed
+    agent.page.wait_for_selector("#id-check.error", state="visible")  # checked as typed
     agent.page.fill("[name=applicant_id_number]", "420581199001010011")
-    assert agent.page.locator("#id-check.ok-text").is_visible()
+    agent.page.wait_for_selector("#id-check.ok-text", state="visible")
     agent.page.fill("[name=applicant_phone]", "13907171234")
     boxes = agent.page.locator("[name=materials]")
     for i in range(boxes.count()):
         if boxes.nth(i).get_attribute("value") != MISSING:
             boxes.nth(i).check()
-    assert MISSING in agent.page.inner_text("#missing")
+    agent.page.wait_for_function(
+        "m => document.getElementById('missing').textContent.includes(m)", arg=MISSING
+    )
     agent.page.click("button[value=forward]")
     agent.page.wait_for_load_state()
     error = agent.page.locator("[data-testid=materials] .error")
@@ -459,7 +461,7 @@ def test_a_request_typed_offline_is_sent_once_when_back_online(browser, server):
     _fill_request(agent, "李断网")
     agent.context.set_offline(True)
     agent.page.click("button[value=log]")
-    assert agent.page.locator("#offline").is_visible()
+    agent.page.wait_for_selector("#offline", state="visible")
     assert "/cases/new/" in agent.page.url  # nothing was sent
     agent.shoot("agent-new-offline")
     agent.context.set_offline(False)
