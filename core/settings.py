@@ -180,6 +180,11 @@ GRAPHQL_MAX_QUERY_BYTES = int(os.environ.get("GRAPHQL_MAX_QUERY_BYTES", str(64 *
 GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "10000"))
 GRAPHQL_MAX_FIELDS = int(os.environ.get("GRAPHQL_MAX_FIELDS", "1000"))
 GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "50"))
+#: Parsed and validated documents kept per process (graphql_api/documents.py); 0: none kept.
+GRAPHQL_DOCUMENT_CACHE_SIZE = int(os.environ.get("GRAPHQL_DOCUMENT_CACHE_SIZE", "256"))
+GRAPHQL_DOCUMENT_CACHE_MAX_BYTES = int(
+    os.environ.get("GRAPHQL_DOCUMENT_CACHE_MAX_BYTES", str(16 * 1024))
+)
 GRAPHENE = {"SCHEMA": "core.schema.network_schema", "RELAY_CONNECTION_MAX_LIMIT": 100}
 
 # --- Language and time --------------------------------------------------------------------
@@ -234,6 +239,7 @@ LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES"
 #: Failed lookups (wrong number or wrong query code) allowed per client address in the window.
 TRACKING_FAILURES_PER_CLIENT = int(os.environ.get("TRACKING_FAILURES_PER_CLIENT", "10"))
 TRACKING_FAILURE_WINDOW_MINUTES = int(os.environ.get("TRACKING_FAILURE_WINDOW_MINUTES", "15"))
+
 
 # --- Personal data (core.personal_data) ------------------------------------------------------
 def _personal_data_keys() -> str:
