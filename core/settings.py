@@ -89,7 +89,9 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 TENANT_MODEL = "tenants.ServiceCentre"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# core.replica first (reads inside network_reads() to the replica, if configured; writes and
+# migrations never), then django-tenants' router for which app migrates into which schema.
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter", "django_tenants.routers.TenantSyncRouter"]
 # Issue `SET search_path` once per schema switch instead of before every query (it doubled the
 # statements of every service call). Safe because services switch schema with
 # tenants.tenancy.in_centre, which re-selects the schema on entry and exit.
@@ -156,6 +158,19 @@ _db["CONN_HEALTH_CHECKS"] = True
 # Parallel test runs (several people or agents on one server) each name their own database.
 _db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or f"test_{_db['NAME']}"}
 DATABASES = {"default": _db}
+#: A PostgreSQL streaming replica (hot standby) for network-wide reads (core/replica.py):
+#: reads inside ``core.replica.network_reads()`` go there; writes and migrations never.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    import dj_database_url
+
+    _replica = dj_database_url.parse(REPLICA_DATABASE_URL)
+    _replica["ENGINE"] = _db["ENGINE"]
+    _replica["CONN_MAX_AGE"] = _db["CONN_MAX_AGE"]
+    _replica["CONN_HEALTH_CHECKS"] = True
+    # Tests read the test database itself through the alias (no second test database).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Identity -----------------------------------------------------------------------------
