@@ -283,6 +283,18 @@ PERSONAL_DATA_KEYS = _personal_data_keys()
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 #: The queue cross-centre messages travel on (tests use a private one per run).
 MESSAGES_QUEUE = os.environ.get("MESSAGES_QUEUE", "messages")
+#: "quorum" (the default with a broker): the messages queue is a RabbitMQ quorum queue,
+#: replicated over the cluster's nodes (Raft), durable, with publisher confirms (below).
+#: "classic": a single-node classic queue. RabbitMQ cannot change an existing queue's type:
+#: moving to quorum means a new queue name (docs/scaling.md, "Quorum queues").
+MESSAGES_QUEUE_TYPE = os.environ.get(
+    "MESSAGES_QUEUE_TYPE", "quorum" if os.environ.get("CELERY_BROKER_URL") else "classic"
+)
+if MESSAGES_QUEUE_TYPE not in ("quorum", "classic"):
+    raise ImproperlyConfigured(f"MESSAGES_QUEUE_TYPE={MESSAGES_QUEUE_TYPE!r}: quorum or classic")
+# Celery declares the messages queue on first use (publisher and ``worker -Q``) as a "missing"
+# queue, of this type; the default task queue (CELERY_TASK_DEFAULT_QUEUE) keeps its own type.
+CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = MESSAGES_QUEUE_TYPE
 #: Messages to one centre the relay hands over together (one broker message, one receiving
 #: transaction); see messaging/relay.py.
 MESSAGES_RELAY_GROUP = int(os.environ.get("MESSAGES_RELAY_GROUP", "100"))
