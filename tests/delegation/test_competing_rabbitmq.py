@@ -68,11 +68,7 @@ def test_two_relays_and_two_workers_apply_every_message_once_and_in_order(
             relay.wait(20)
     township = cases(TOWNSHIP)
     assert sorted(c.tracking_no for c in township) == sorted(numbers)  # each exactly once
-    assert (
-        sorted(c.tracking_no.split("-")[-1] for c in cases(COUNTY))
-        == sorted(n.split("-")[-1] for n in numbers)
-        or len(cases(COUNTY)) == 12
-    )
+    assert len(cases(COUNTY)) == 12
     for no in numbers:  # in order, each once: accepted, then escalated
         assert actions(VILLAGE, no) == ["log", "forward", "upstream_status", "upstream_status"]
         with in_centre(network[VILLAGE]):
