@@ -1,5 +1,5 @@
-"""Competing relays and workers: two relay processes and two worker processes against one
-network, over the real RabbitMQ, while cases flow. Every message is applied once and in order
+"""Competing relays and workers: two relay processes (and a third relay in the test process)
+and two worker processes against one network, over the real RabbitMQ, while cases flow. Every message is applied once and in order
 per delegation (SKIP LOCKED keeps the relays apart; the inbox orders and dedupes)."""
 
 from __future__ import annotations
@@ -13,6 +13,8 @@ from django.conf import settings
 
 from delegation import services as s
 from delegation.models import Case, InboxMessage
+from messaging.relay import relay_batch
+from messaging.transport import CeleryTransport
 from tenants.tenancy import in_centre
 from tests.delegation.conftest import COUNTY, TOWN_STAFF, TOWNSHIP, VILLAGE
 from tests.delegation.test_reliability_rabbitmq import (  # noqa: F401 (fixtures)
@@ -55,7 +57,13 @@ def test_two_relays_and_two_workers_apply_every_message_once_and_in_order(
         numbers = []
         for _ in range(12):  # cases flow while both relays run
             numbers.append(forward_one())
-        wait_until(lambda: len(cases(TOWNSHIP)) == 12, timeout=90, message="12 at the township")
+        # A third relay, in this process, publishing to the same queue as the other two.
+        transport, failures = CeleryTransport(), []
+        wait_until(
+            lambda: (failures.append(relay_batch(transport)[1]), len(cases(TOWNSHIP)) == 12)[1],
+            timeout=90,
+            message="12 at the township",
+        )
         for no in numbers:  # two statuses per case back down, and a forward up to the county
             s.accept_case(TOWNSHIP, TOWN_STAFF, no)
             s.escalate_case(TOWNSHIP, TOWN_STAFF, no)
@@ -66,6 +74,7 @@ def test_two_relays_and_two_workers_apply_every_message_once_and_in_order(
             relay.terminate()
         for relay in relays:
             relay.wait(20)
+    assert sum(failures) == 0  # all relays declare the queue alike (tests/support.py)
     township = cases(TOWNSHIP)
     assert sorted(c.tracking_no for c in township) == sorted(numbers)  # each exactly once
     assert len(cases(COUNTY)) == 12

@@ -27,6 +27,12 @@ def _setting_in_a_fresh_process(**env) -> str:
     return out.stdout.strip()
 
 
+def test_worker_processes_of_a_test_declare_the_queue_as_the_test_does(db, settings):
+    from tests.support import env_for_subprocess
+
+    assert env_for_subprocess()["MESSAGES_QUEUE_TYPE"] == settings.MESSAGES_QUEUE_TYPE
+
+
 def test_quorum_is_the_default_when_a_broker_is_configured():
     assert _setting_in_a_fresh_process(CELERY_BROKER_URL="amqp://x@127.0.0.1//") == "quorum quorum"
     assert _setting_in_a_fresh_process() == "classic classic"
