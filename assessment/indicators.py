@@ -68,10 +68,10 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection
 from django.utils import timezone
 
 from assessment.activity import COUNTERS, TABLE
+from core.replica import read_connection
 from tenants.divisions import Tier, subtree_prefix  # noqa: F401 (the subtree rule, used here)
 from tenants.models import (
     SIX_ESSENTIALS,
@@ -164,7 +164,7 @@ def activity_counters(prefix: str, period: Period) -> dict[int, dict[str, int]]:
         f"SELECT centre_id, {sums} FROM {TABLE} "
         f"WHERE centre_code LIKE %s AND ({' OR '.join(conditions)}) GROUP BY centre_id"
     )
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, [_like(prefix), *params])
         return {row[0]: dict(zip(COUNTERS, map(int, row[1:]), strict=True)) for row in cur}
 
@@ -191,7 +191,7 @@ def open_case_counters(
         "as_of_date": as_of_date,
         "stuck_before": stuck_before,
     }
-    with connection.cursor() as cur:
+    with read_connection().cursor() as cur:
         cur.execute(sql, params)
         return {row[0]: dict(zip(OPEN_COUNTERS, row[1:], strict=True)) for row in cur}
 

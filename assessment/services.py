@@ -23,6 +23,7 @@ from assessment import indicators as ind
 from assessment.defaults import DEFAULT_SCHEME, DEFAULT_SCHEME_NAME
 from assessment.models import AssessmentResult, AssessmentRun, Scope, ScoringScheme
 from assessment.scoring import rank, score, validate_definition
+from core import replica
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.roles import Actor, Role
 from tenants.divisions import SUBTREE_PREFIX_LENGTH, Tier
@@ -203,8 +204,25 @@ def compute(
     now: dt.datetime | None = None,
     progress: Progress | None = None,
 ) -> Computation:
-    """Every indicator, score and rank of ``root``'s subtree for ``period`` (nothing stored)."""
+    """Every indicator, score and rank of ``root``'s subtree for ``period`` (nothing stored).
 
+    Its reads are network-wide: on the replica when one is configured (``core.replica``), and
+    then the summary says how fresh the data read was (``read_from``)."""
+    with replica.network_reads():
+        computation = _compute(root, period, scheme, now=now, progress=progress)
+        if replica.configured():
+            computation.summary["read_from"] = replica.freshness().as_dict()
+    return computation
+
+
+def _compute(
+    root: ServiceCentre,
+    period: ind.Period,
+    scheme: ScoringScheme,
+    *,
+    now: dt.datetime | None,
+    progress: Progress | None,
+) -> Computation:
     def step(name: str) -> None:
         if progress:
             progress(STEPS.index(name) + 1, len(STEPS), name)

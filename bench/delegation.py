@@ -18,8 +18,11 @@ Throughput = N / wall time of 1–3. Latency: from the decision's event at the d
 the mirrored event at the village (one hop for township decisions, two for county ones).
 Baseline, same run, before the load: single-row INSERT transactions per second on the same
 PostgreSQL (psycopg, autocommit, one connection).
-CPU: seconds used by each part during the run (drivers, worker, relay, PostgreSQL, RabbitMQ),
-per case, from /proc; the machine's capacity is (cores × wall time).
+CPU: seconds used by each part during the run (drivers, worker, relay, this run's own
+PostgreSQL cluster), per case, from /proc (bench/_cpu.py); the shared RabbitMQ apart (its whole
+VM: other clients' work included, so not in the total); and the CPU every other process on the
+machine used meanwhile (``other_processes_*``, ``noisy``). The machine's capacity is
+(cores × wall time).
 """
 
 from __future__ import annotations
@@ -33,7 +36,6 @@ import subprocess
 import sys
 import time
 import uuid
-from pathlib import Path
 
 from _setup import ROOT, fresh_database
 
@@ -137,41 +139,31 @@ def raw_tx_rate(seconds: float = 5.0) -> float:
         return n / (time.perf_counter() - t0)
 
 
-def cpu_by_part(pids: dict[str, int]) -> dict[str, float]:
-    """CPU seconds so far of each part: the given processes with their children (live and
-    reaped), every postgres process and the RabbitMQ VM."""
-    stats = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                raw = (entry / "stat").read_text()
-            except OSError:
-                continue
-            comm = raw[raw.index("(") + 1 : raw.rindex(")")]
-            fields = raw[raw.rindex(")") + 2 :].split()
-            ppid = int(fields[1])
-            own, reaped = int(fields[11]) + int(fields[12]), int(fields[13]) + int(fields[14])
-            stats[int(entry.name)] = (comm, ppid, own, reaped)
+def accounting(pids: dict[str, int]):
+    """CPU of the run's own parts, its own PostgreSQL cluster, the (shared) broker and everything
+    else on the machine (bench/_cpu.py)."""
+    from _cpu import Accounting, own_postmaster
 
-    def tree(pid: int) -> float:
-        if pid not in stats:
-            return 0.0
-        _comm, _ppid, own, reaped = stats[pid]
-        return (own + reaped) / TICK + sum(tree(c) for c, st in stats.items() if st[1] == pid)
+    return Accounting(pids, own_postmaster(ROOT))
 
-    parts = {name: tree(pid) for name, pid in pids.items()}
-    # The worker and relay are children of this process too: count them once, as themselves.
-    parts["drivers"] -= sum(v for k, v in parts.items() if k != "drivers")
-    postmasters = [
-        p
-        for p, st in stats.items()
-        if st[0] == "postgres" and stats.get(st[1], ("",))[0] != "postgres"
-    ]
-    parts["postgresql"] = sum(tree(p) for p in postmasters)
-    parts["rabbitmq"] = sum(
-        (st[2] + st[3]) / TICK for st in stats.values() if st[0].startswith(("beam", "erl"))
-    )
-    return parts
+
+def cpu_report(used: dict[str, float], n: int, wall: float) -> dict:
+    """Per-case figures of ``Accounting.delta``: own parts, the shared broker apart, others."""
+    from _cpu import own_total
+
+    cores = os.cpu_count() or 1
+    own = own_total(used)
+    return {
+        "cpu_ms_per_case": {k: round(v * 1000 / n, 2) for k, v in sorted(used.items())},
+        "cpu_ms_per_case_total": round(own * 1000 / n, 2),
+        "cpu_ms_per_case_total_with_broker": round((own + used["shared_rabbitmq"]) * 1000 / n, 2),
+        "cpu_busy_share": round(own / (cores * wall), 3),
+        # Other people's work during the run: large means the figures above are noisy.
+        "other_processes_cpu_s": round(used["other"], 2),
+        "other_processes_share_of_machine": round(used["other"] / (cores * wall), 3),
+        "noisy": used["other"] > 0.1 * cores * wall,
+        "broker": "shared (every client of this RabbitMQ): its whole VM, not in the totals",
+    }
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -280,7 +272,8 @@ def run(args, pids: dict[str, int]) -> dict:
         proc.start()
     while time.time() < start_at:
         time.sleep(0.01)
-    cpu_before = cpu_by_part({**pids, "drivers": os.getpid()})
+    cpu = accounting({**pids, "drivers": os.getpid()})
+    cpu_before = cpu.snapshot()
     started = time.perf_counter()
     deadline = time.monotonic() + 1200
     decided = CaseRecord.objects.filter(tier="village", state="approved")
@@ -304,8 +297,7 @@ def run(args, pids: dict[str, int]) -> dict:
     stop.set()
     for proc in procs:
         proc.join(60)
-    cpu_after = cpu_by_part({**pids, "drivers": os.getpid()})
-    cpu = {part: cpu_after[part] - cpu_before.get(part, 0.0) for part in cpu_after}
+    used = cpu.delta(cpu_before, cpu.snapshot())
 
     decisions, arrivals = {}, {}
     for code in deciders:
@@ -328,7 +320,6 @@ def run(args, pids: dict[str, int]) -> dict:
         (arrivals[no] - at).total_seconds() for no, (at, t) in decisions.items() if t == "county"
     ]
     per_hop = one_hop + [x / 2 for x in two_hops]
-    cores = os.cpu_count() or 1
     return {
         "cases": n,
         "agents": args.agents,
@@ -344,9 +335,7 @@ def run(args, pids: dict[str, int]) -> dict:
         "status_latency_2_hops_p50_s": round(statistics.median(two_hops), 3),
         "status_latency_2_hops_p95_s": round(percentile(two_hops, 95), 3),
         "status_latency_per_hop_p95_s": round(percentile(per_hop, 95), 3),
-        "cpu_ms_per_case": {k: round(v * 1000 / n, 2) for k, v in sorted(cpu.items())},
-        "cpu_ms_per_case_total": round(sum(cpu.values()) * 1000 / n, 2),
-        "cpu_busy_share": round(sum(cpu.values()) / (cores * total_s), 3),
+        **cpu_report(used, n, total_s),
     }
 
 

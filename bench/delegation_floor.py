@@ -23,7 +23,8 @@ inside a transaction). Half the cases are decided at the township, half escalate
 as in ``bench/delegation.py``.
 
 Each of ``--procs`` client processes drives its own cases through all three tiers. Reported:
-cases/s, statements and commits per case, the CPU each side used per case (clients, PostgreSQL),
+cases/s, statements and commits per case, the CPU each side used per case (clients, this run's
+own PostgreSQL cluster only), the CPU other processes on the machine used meanwhile,
 and, in the same run, the single-row INSERT transaction rate of the same server (the baseline of
 ``bench/delegation.py``).
 """
@@ -62,10 +63,11 @@ def _sql(schema: str) -> dict[str, str]:
         "applicant_name, applicant_id_number, applicant_phone, item_code, item_name, "
         "handling_type, legal_limit_days, promised_limit_days, materials, missing_materials, "
         "handler_name, note, decision_reason, submitted_at, calendar_fallback, origin_centre, "
-        "upstream_state, upstream_centre, updated_at, item_version_id, received_from_id) VALUES "
+        "upstream_state, upstream_centre, updated_at, item_version_id, received_from_id, "
+        "query_code, query_code_hash, applicant_id_hash) VALUES "
         "(%s, %s, 'submitted', %s, 'person', '刘桂兰', '420581199001010011', '13907171234', %s, "
         "'事项', 'promised', 20, 10, '[\"申请表\"]'::jsonb, '{}', '', '', '', now(), false, %s, "
-        "'', '', now(), %s, %s)",
+        "'', '', now(), %s, %s, 'A1B2C3D4', repeat('0', 64), repeat('0', 64))",
         "move": f"UPDATE {s}delegation_case SET state = %s, updated_at = now() WHERE id = %s",
         "escalate": f"UPDATE {s}delegation_case SET state = 'escalated', forwarded_to_id = %s, "
         "upstream_centre = %s, escalated_at = now(), updated_at = now() WHERE id = %s",
@@ -348,7 +350,8 @@ def main() -> None:
         p.start()
     while time.time() < start_at:
         time.sleep(0.005)
-    before = bench.cpu_by_part({"drivers": os.getpid()})
+    cpu = bench.accounting({"drivers": os.getpid()})
+    before = cpu.snapshot()
     started = time.perf_counter()
     results = [out.get() for _ in procs]
     for r in results:
@@ -357,12 +360,13 @@ def main() -> None:
                 p.terminate()
             raise SystemExit(r[1])
     wall = time.perf_counter() - started
-    after = bench.cpu_by_part({"drivers": os.getpid()})
     for p in procs:
         p.join()
+    used = cpu.delta(before, cpu.snapshot())
     n = args.cases
     client_cpu = sum(r[1] for r in results)
-    pg_cpu = after["postgresql"] - before["postgresql"]
+    pg_cpu = used["postgresql"]
+    cores = os.cpu_count() or 1
     result = {
         "cases": n,
         "client_processes": args.procs,
@@ -375,7 +379,11 @@ def main() -> None:
             "clients": round(client_cpu * 1000 / n, 2),
             "postgresql": round(pg_cpu * 1000 / n, 2),
         },
-        "cpu_busy_share": round((client_cpu + pg_cpu) / ((os.cpu_count() or 1) * wall), 3),
+        "cpu_busy_share": round((client_cpu + pg_cpu) / (cores * wall), 3),
+        # Everything else on the machine meanwhile (bench/_cpu.py): large means a noisy run.
+        "other_processes_cpu_s": round(used["other"], 2),
+        "other_processes_share_of_machine": round(used["other"] / (cores * wall), 3),
+        "noisy": used["other"] > 0.1 * cores * wall,
         "raw_single_row_tx_per_s": round(raw, 1),
         "ratio_cases_per_s_to_raw_tx_per_s": round(n / wall / raw, 4),
     }

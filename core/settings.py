@@ -91,7 +91,9 @@ INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_
 TENANT_MODEL = "tenants.ServiceCentre"
 TENANT_DOMAIN_MODEL = "tenants.Domain"
 PUBLIC_SCHEMA_NAME = "public"
-DATABASE_ROUTERS = ["django_tenants.routers.TenantSyncRouter"]
+# core.replica first (reads inside network_reads() to the replica, if configured; writes and
+# migrations never), then django-tenants' router for which app migrates into which schema.
+DATABASE_ROUTERS = ["core.replica.ReplicaRouter", "django_tenants.routers.TenantSyncRouter"]
 # Issue `SET search_path` once per schema switch instead of before every query (it doubled the
 # statements of every service call). Safe because services switch schema with
 # tenants.tenancy.in_centre, which re-selects the schema on entry and exit.
@@ -161,6 +163,19 @@ _db["CONN_HEALTH_CHECKS"] = True
 # Parallel test runs (several people or agents on one server) each name their own database.
 _db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or f"test_{_db['NAME']}"}
 DATABASES = {"default": _db}
+#: A PostgreSQL streaming replica (hot standby) for network-wide reads (core/replica.py):
+#: reads inside ``core.replica.network_reads()`` go there; writes and migrations never.
+REPLICA_DATABASE_URL = os.environ.get("REPLICA_DATABASE_URL", "")
+if REPLICA_DATABASE_URL:
+    import dj_database_url
+
+    _replica = dj_database_url.parse(REPLICA_DATABASE_URL)
+    _replica["ENGINE"] = _db["ENGINE"]
+    _replica["CONN_MAX_AGE"] = _db["CONN_MAX_AGE"]
+    _replica["CONN_HEALTH_CHECKS"] = True
+    # Tests read the test database itself through the alias (no second test database).
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Identity -----------------------------------------------------------------------------
@@ -185,6 +200,11 @@ GRAPHQL_MAX_QUERY_BYTES = int(os.environ.get("GRAPHQL_MAX_QUERY_BYTES", str(64 *
 GRAPHQL_MAX_TOKENS = int(os.environ.get("GRAPHQL_MAX_TOKENS", "10000"))
 GRAPHQL_MAX_FIELDS = int(os.environ.get("GRAPHQL_MAX_FIELDS", "1000"))
 GRAPHQL_MAX_ALIASES = int(os.environ.get("GRAPHQL_MAX_ALIASES", "50"))
+#: Parsed and validated documents kept per process (graphql_api/documents.py); 0: none kept.
+GRAPHQL_DOCUMENT_CACHE_SIZE = int(os.environ.get("GRAPHQL_DOCUMENT_CACHE_SIZE", "256"))
+GRAPHQL_DOCUMENT_CACHE_MAX_BYTES = int(
+    os.environ.get("GRAPHQL_DOCUMENT_CACHE_MAX_BYTES", str(16 * 1024))
+)
 GRAPHENE = {"SCHEMA": "core.schema.network_schema", "RELAY_CONNECTION_MAX_LIMIT": 100}
 
 # --- Language and time --------------------------------------------------------------------
@@ -272,6 +292,18 @@ PERSONAL_DATA_KEYS = _personal_data_keys()
 CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "")
 #: The queue cross-centre messages travel on (tests use a private one per run).
 MESSAGES_QUEUE = os.environ.get("MESSAGES_QUEUE", "messages")
+#: "quorum" (the default with a broker): the messages queue is a RabbitMQ quorum queue,
+#: replicated over the cluster's nodes (Raft), durable, with publisher confirms (below).
+#: "classic": a single-node classic queue. RabbitMQ cannot change an existing queue's type:
+#: moving to quorum means a new queue name (docs/scaling.md, "Quorum queues").
+MESSAGES_QUEUE_TYPE = os.environ.get(
+    "MESSAGES_QUEUE_TYPE", "quorum" if os.environ.get("CELERY_BROKER_URL") else "classic"
+)
+if MESSAGES_QUEUE_TYPE not in ("quorum", "classic"):
+    raise ImproperlyConfigured(f"MESSAGES_QUEUE_TYPE={MESSAGES_QUEUE_TYPE!r}: quorum or classic")
+# Celery declares the messages queue on first use (publisher and ``worker -Q``) as a "missing"
+# queue, of this type; the default task queue (CELERY_TASK_DEFAULT_QUEUE) keeps its own type.
+CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = MESSAGES_QUEUE_TYPE
 #: Messages to one centre the relay hands over together (one broker message, one receiving
 #: transaction); see messaging/relay.py.
 MESSAGES_RELAY_GROUP = int(os.environ.get("MESSAGES_RELAY_GROUP", "100"))

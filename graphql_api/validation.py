@@ -195,12 +195,14 @@ def _measured(context, node: OperationDefinitionNode) -> tuple[int, int] | None:
 
 
 def _out_of_time_error(node) -> GraphQLError:
-    return _error(
+    error = _error(
         "query_too_complex",
         "查询过于复杂，无法在时限内检查完毕。",
         "The query is too complex to check in time.",
         node,
     )
+    error.transient = True  # depends on the clock: graphql_api.documents does not keep it
+    return error
 
 
 def depth_limit_rule(max_depth: int = MAX_DEPTH) -> type[ValidationRule]:

@@ -37,7 +37,7 @@ from graphql import (
     specified_rules,
     validate,
 )
-from graphql_api import validation
+from graphql_api import documents, validation
 from graphql_api.context import ApiContext
 from graphql_api.errors import HTTP_STATUS, error_extensions
 
@@ -81,6 +81,9 @@ class ApiView(GraphQLView):
     graphiql_template = "graphql_api/graphiql.html"
 
     def __init__(self, *, endpoint: str, **kwargs):
+        # Rules passed in (not the settings' limits) make their own cache entries.
+        custom = kwargs.get("validation_rules")
+        self._custom_rules = tuple(custom) if custom is not None else None
         kwargs.setdefault("validation_rules", validation.rules(settings, specified_rules))
         kwargs.setdefault("graphiql", True)
         super().__init__(**kwargs)
@@ -140,7 +143,8 @@ class ApiView(GraphQLView):
         self, request, data, query, variables, operation_name, show_graphiql=False
     ):
         """graphene-django's, with the limits of ``graphql_api.validation`` before validation:
-        query size and tokens, fields and aliases, control characters, variables' depth."""
+        query size and tokens, fields and aliases, control characters, variables' depth.
+        Parsing and validation happen once per distinct document (``_verdict``)."""
         if not query:
             if show_graphiql:
                 return None
@@ -149,20 +153,12 @@ class ApiView(GraphQLView):
         if not isinstance(query, str) or len(query.encode("utf-8", "replace")) > max_bytes:
             raise validation.query_too_large(max_bytes)
         validation.check_variables(variables)
-        try:
-            document = parse(
-                query,
-                max_tokens=getattr(settings, "GRAPHQL_MAX_TOKENS", validation.MAX_TOKENS),
-            )
-        except GraphQLError as exc:
-            if "tokens" in exc.message and "aborted" in exc.message:  # the token budget
-                raise validation.query_too_large(max_bytes) from exc
-            return ExecutionResult(errors=[exc])
-        validation.check_document(
-            document,
-            max_fields=getattr(settings, "GRAPHQL_MAX_FIELDS", validation.MAX_FIELDS),
-            max_aliases=getattr(settings, "GRAPHQL_MAX_ALIASES", validation.MAX_ALIASES),
-        )
+        schema = self.schema.graphql_schema
+        verdict = self._verdict(schema, query)
+        verdict.raise_rejection()
+        if verdict.syntax_error is not None:
+            return ExecutionResult(errors=[verdict.syntax_error])
+        document = verdict.document
         operation_ast = get_operation_ast(document, operation_name)
         if (
             request.method.lower() == "get"
@@ -172,10 +168,8 @@ class ApiView(GraphQLView):
             if show_graphiql:
                 return None
             raise HttpError(HttpResponseNotAllowed(["POST"], "Mutations only over POST."))
-        schema = self.schema.graphql_schema
-        errors = validate(schema, document, self.validation_rules, max_errors=20)
-        if errors:
-            return ExecutionResult(data=None, errors=errors)
+        if verdict.errors:
+            return ExecutionResult(data=None, errors=list(verdict.errors))
         options = {
             "root_value": self.get_root_value(request),
             "context_value": self.get_context(request),
@@ -191,6 +185,48 @@ class ApiView(GraphQLView):
             raise validation.RequestRejected(
                 _("请求内容嵌套过深。"), code="input_too_deep"
             ) from exc
+
+    def _verdict(self, schema, query: str) -> documents.Verdict:
+        """Parse and validate ``query`` (size, aliases, text, then graphql-core's rules and the
+        limits), or take the verdict of an identical earlier request (``graphql_api.documents``).
+        The key holds every limit in force, so changed settings never reuse an old verdict."""
+        limits = tuple(
+            getattr(settings, name, default)
+            for name, default in (
+                ("GRAPHQL_MAX_QUERY_BYTES", validation.MAX_QUERY_BYTES),
+                ("GRAPHQL_MAX_TOKENS", validation.MAX_TOKENS),
+                ("GRAPHQL_MAX_FIELDS", validation.MAX_FIELDS),
+                ("GRAPHQL_MAX_ALIASES", validation.MAX_ALIASES),
+                ("GRAPHQL_MAX_DEPTH", validation.MAX_DEPTH),
+                ("GRAPHQL_MAX_COMPLEXITY", validation.MAX_COMPLEXITY),
+            )
+        )
+        max_bytes, max_tokens, max_fields, max_aliases = limits[:4]
+        rules = self.validation_rules
+
+        def build() -> documents.Verdict:
+            try:
+                document = parse(query, max_tokens=max_tokens)
+            except GraphQLError as exc:
+                if "tokens" in exc.message and "aborted" in exc.message:  # the token budget
+                    return documents.Verdict(rejection=validation.query_too_large(max_bytes))
+                return documents.Verdict(syntax_error=exc)
+            try:
+                validation.check_document(document, max_fields=max_fields, max_aliases=max_aliases)
+            except validation.RequestRejected as exc:
+                return documents.Verdict(rejection=exc)
+            errors = validate(schema, document, rules, max_errors=20)
+            return documents.Verdict(document=document, errors=tuple(errors))
+
+        return documents.cache.verdict(
+            (self.endpoint, id(schema), query, limits, self._custom_rules),
+            query,
+            build,
+            size=getattr(settings, "GRAPHQL_DOCUMENT_CACHE_SIZE", documents.DEFAULT_SIZE),
+            max_bytes=getattr(
+                settings, "GRAPHQL_DOCUMENT_CACHE_MAX_BYTES", documents.DEFAULT_MAX_BYTES
+            ),
+        )
 
     def get_response(self, request, data, show_graphiql=False):
         query, variables, operation_name, _id = self.get_graphql_params(request, data)

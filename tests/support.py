@@ -85,6 +85,9 @@ def env_for_subprocess(**extra: str) -> dict[str, str]:
     else:
         env["DATABASE_URL"] = env["DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
     env["PYTHONPATH"] = str(ROOT)
+    # The queue type this process declares (it may publish to the same queue): a worker that
+    # declared the other type would be refused by the broker (PRECONDITION_FAILED).
+    env["MESSAGES_QUEUE_TYPE"] = settings.MESSAGES_QUEUE_TYPE
     env.update(extra)
     return env
 

@@ -1,0 +1,242 @@
+"""Benchmark: the read path over HTTP against gunicorn, against the same SQL run directly.
+
+    .venv/bin/python bench/read_path.py [--cases 60] [--requests 200]
+
+Own database (bench_read_path): the demo network, ``--cases`` cases logged at a village by its
+agent (a fifth of them forwarded to the township, so the detail has a delegation). Then, for the
+staff operations of ``graphql/operations/staff.graphql`` — ``Worklist`` (a page of 50) and
+``CaseDetail`` — sent by the agent with a bearer token:
+
+* **HTTP, cache off / on**: ``gunicorn core.wsgi`` (one sync worker, persistent database
+  connection), with ``GRAPHQL_DOCUMENT_CACHE_SIZE=0`` and then with the default cache;
+  ``--requests`` sequential requests per operation after a warm-up. CPU per request of the
+  gunicorn processes and of the benchmark's own PostgreSQL cluster (``bench/_cpu.py``);
+* **direct SQL** (same run): the statements one such request runs (captured in this process,
+  values bound, the centre's ``search_path`` set first), sent with psycopg on one connection,
+  rows fetched; CPU per request of this process and of the same cluster.
+
+Reported: CPU ms per request of each, the ratio server/direct (goal ≤ 3), statements per
+request, and the CPU other processes used meanwhile (a noisy run shows). Results in
+var/bench/read_path.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+from _cpu import Accounting, own_postmaster, own_total
+from _setup import ROOT, fresh_database
+
+DB = "bench_read_path"
+
+
+def build(n: int) -> dict:
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from accounts import services as accounts
+    from catalog.services import active_version
+    from core.roles import Actor, Role
+    from delegation import services as s
+    from tenants.models import ServiceCentre
+
+    call_command("import_dictionary", "sample", verbosity=0)
+    call_command("provision_network", "demo", verbosity=0)
+    village = ServiceCentre.objects.filter(tier="village", status="active").order_by("pk").first()
+    item = "SX-0012"
+    materials = list(active_version(item).materials.values_list("name", flat=True))
+    person = s.Applicant("person", "刘桂兰", "420581199001010011", "13907171234")
+    actor = Actor("代办员", Role.AGENT, village.division_code)
+    numbers = []
+    for k in range(n):
+        case = s.log_request(
+            village, actor, applicant=person, item_code=item, materials_received=materials
+        )
+        if k % 5 == 0:
+            s.forward_case(village, actor, case.tracking_no)
+        numbers.append(case.tracking_no)
+    user = get_user_model().objects.create(username="bench-agent", first_name="代办员")
+    accounts.grant_membership(user, village, Role.AGENT)
+    token = accounts.issue_token(user, centre=village).token
+    return {"centre": village, "token": token, "detail": numbers[0]}
+
+
+def operation(name: str) -> str:
+    sys.path.insert(0, str(ROOT))
+    from tests.api.conftest import operation_text
+
+    return operation_text("staff", name)
+
+
+def capture(path: str, body: bytes, token: str, schema: str) -> list[str]:
+    """The SQL one request runs, as PostgreSQL receives it (values bound)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client = Client()
+    client.post(path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.post(
+            path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+        )
+    assert response.status_code == 200, response.content[:300]
+    assert b'"errors"' not in response.content, response.content[:300]
+    return [f'SET search_path = "{schema}", public'] + [q["sql"] for q in queries.captured_queries]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def over_http(cache_size: int, bodies: dict, path: str, token: str, requests: int, postmaster):
+    port = free_port()
+    env = dict(
+        os.environ,
+        EMBEDDED_DB_NAME=DB,
+        GRAPHQL_DOCUMENT_CACHE_SIZE=str(cache_size),
+        DEBUG="0",
+        PYTHONPATH=str(ROOT),
+    )
+    logs = ROOT / "var" / "bench"
+    logs.mkdir(parents=True, exist_ok=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "core.wsgi", "-w", "1", "-b", f"127.0.0.1:{port}",
+         "--log-level", "warning"],
+        cwd=ROOT, env=env, stdout=(logs / "read_path_gunicorn.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}{path}"
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+
+    def send(body: bytes) -> None:
+        request = urllib.request.Request(url, data=body, headers=headers)
+        with urllib.request.urlopen(request, timeout=30) as response:
+            payload = response.read()
+        assert b'"errors"' not in payload, payload[:300]
+
+    try:
+        for _ in range(100):
+            try:
+                send(bodies["Worklist"])
+                break
+            except OSError:
+                time.sleep(0.2)
+        results = {}
+        accounting = Accounting({"gunicorn": server.pid}, postmaster)
+        for name, body in bodies.items():
+            for _ in range(20):
+                send(body)
+            before = accounting.snapshot()
+            t0 = time.perf_counter()
+            for _ in range(requests):
+                send(body)
+            wall = time.perf_counter() - t0
+            used = Accounting.delta(before, accounting.snapshot())
+            results[name] = per_request(used, requests, wall)
+        return results
+    finally:
+        server.terminate()
+        server.wait(20)
+
+
+def direct(statements: dict, params: dict, requests: int, postmaster) -> dict:
+    import psycopg
+
+    results = {}
+    with psycopg.connect(**params, autocommit=True) as conn:
+        accounting = Accounting({"client": os.getpid()}, postmaster)
+        for name, sqls in statements.items():
+            for _ in range(20):
+                run_all(conn, sqls)
+            before = accounting.snapshot()
+            t0 = time.perf_counter()
+            for _ in range(requests):
+                run_all(conn, sqls)
+            wall = time.perf_counter() - t0
+            used = Accounting.delta(before, accounting.snapshot())
+            results[name] = per_request(used, requests, wall)
+    return results
+
+
+def run_all(conn, sqls: list[str]) -> None:
+    with conn.cursor() as cur:
+        for sql in sqls:
+            cur.execute(sql.encode())
+            if cur.description is not None:
+                cur.fetchall()
+
+
+def per_request(used: dict, requests: int, wall: float) -> dict:
+    return {
+        "cpu_ms_per_request": round(own_total(used) * 1000 / requests, 2),
+        "by_part_ms": {k: round(v * 1000 / requests, 2) for k, v in sorted(used.items())},
+        "wall_ms_per_request": round(wall * 1000 / requests, 2),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--cases", type=int, default=60)
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    fresh_database(DB)
+    from django.db import connection
+
+    net = build(args.cases)
+    centre, token = net["centre"], net["token"]
+    path = f"/c/{centre.division_code}/graphql/"
+    bodies = {
+        "Worklist": json.dumps(
+            {"query": operation("Worklist"), "variables": {"first": 50}}
+        ).encode(),
+        "CaseDetail": json.dumps(
+            {"query": operation("CaseDetail"), "variables": {"trackingNo": net["detail"]}}
+        ).encode(),
+    }
+    statements = {
+        name: capture(path, body, token, centre.schema_name) for name, body in bodies.items()
+    }
+    params = connection.get_connection_params()
+    for key in ("cursor_factory", "context", "prepare_threshold"):
+        params.pop(key, None)
+    postmaster = own_postmaster(ROOT)
+    connection.close()
+
+    result = {
+        "cases": args.cases,
+        "requests": args.requests,
+        "postmaster_pid": postmaster,
+        "statements_per_request": {k: len(v) for k, v in statements.items()},
+        "http_cache_off": over_http(0, bodies, path, token, args.requests, postmaster),
+        "http_cache_on": over_http(256, bodies, path, token, args.requests, postmaster),
+        "direct_sql": direct(statements, params, args.requests, postmaster),
+    }
+    result["ratio_server_to_direct_sql"] = {
+        mode: {
+            name: round(
+                result[mode][name]["cpu_ms_per_request"]
+                / result["direct_sql"][name]["cpu_ms_per_request"],
+                2,
+            )
+            for name in bodies
+        }
+        for mode in ("http_cache_off", "http_cache_on")
+    }
+    out = ROOT / "var" / "bench"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "read_path.json").write_text(json.dumps(result, indent=2))
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
