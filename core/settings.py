@@ -70,6 +70,7 @@ SHARED_APPS = [
     "network",
     "accounts",
     "assessment",
+    "supervision",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.admin",
@@ -235,6 +236,7 @@ LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES"
 TRACKING_FAILURES_PER_CLIENT = int(os.environ.get("TRACKING_FAILURES_PER_CLIENT", "10"))
 TRACKING_FAILURE_WINDOW_MINUTES = int(os.environ.get("TRACKING_FAILURE_WINDOW_MINUTES", "15"))
 
+
 # --- Personal data (core.personal_data) ------------------------------------------------------
 def _personal_data_keys() -> str:
     keys = os.environ.get("PERSONAL_DATA_KEYS", "").strip()
@@ -299,6 +301,12 @@ CELERY_BEAT_SCHEDULE = {
     # 超时默认 (行政许可法 art. 32): hourly, so a lapsed window is acted on the day after.
     "accept-lapsed-intakes": {
         "task": "delegation.accept_lapsed_intakes",
+        "schedule": 3600,
+        "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    },
+    # 电子监察: every open case's step against its time limit, set-based over the projection.
+    "evaluate-supervision": {
+        "task": "supervision.evaluate",
         "schedule": 3600,
         "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
     },
