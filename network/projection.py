@@ -18,7 +18,7 @@ PROJECTED_FIELDS = [
 
 
 #: Columns derived at write time (not copied from the case), compared by the rebuild test too.
-DERIVED_FIELDS = ["left_at", "working_days_held", "intake_on"]
+DERIVED_FIELDS = ["left_at", "intake_on", "working_days_held"]
 
 
 def record_values(case, centre, received_from: str = "", forwarded_to: str = "") -> dict:
