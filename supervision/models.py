@@ -121,7 +121,15 @@ class Warning(models.Model):
     ``centre`` is the centre that held the case at that step (环节超时): the one to answer for it.
     """
 
-    centre = models.ForeignKey("tenants.ServiceCentre", on_delete=models.PROTECT, related_name="+")
+    # No database-level foreign keys here: the rows come from the projection, whose own keys
+    # already hold, and checking two per row cost more than the rest of an evaluation's insert.
+    centre = models.ForeignKey(
+        "tenants.ServiceCentre",
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
     centre_code = models.CharField(max_length=12)
     tier = models.CharField(max_length=10)
     case_id = models.BigIntegerField()
@@ -135,18 +143,21 @@ class Warning(models.Model):
     raised_on = models.DateField()
     working_days_left = models.IntegerField()
     limit_days = models.IntegerField()
-    scheme = models.ForeignKey(SupervisionScheme, on_delete=models.PROTECT, related_name="+")
+    scheme = models.ForeignKey(
+        SupervisionScheme,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        db_index=False,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("监察预警")
         verbose_name_plural = _("监察预警")
+        # The one index: it makes a warning unique and serves a centre's reads by case.
         constraints = [
             models.UniqueConstraint(
                 fields=["centre", "case_id", "step", "level"], name="supervision_warning_once"
             )
-        ]
-        indexes = [
-            models.Index(fields=["centre_code", "raised_on"], name="supervision_warning_code_idx"),
-            models.Index(fields=["tracking_no"], name="supervision_warning_track_idx"),
         ]

@@ -182,22 +182,20 @@ def revise_scheme(
 # --- the evaluation ------------------------------------------------------------------------------
 
 
-def calendar_window(today: dt.date) -> tuple[list[dt.date], list[int], list[bool]]:
-    """Days around ``today`` with, for each, the running count of working days up to and
-    including it and whether it is one (``workdays.calendar``: holidays, 调休, overrides)."""
+def calendar_window(today: dt.date) -> tuple[list[dt.date], list[int], list[dt.date]]:
+    """Days around ``today``; for each, the working days from the first up to and including it;
+    and the working days in order (``workdays.calendar``: holidays, 调休, overrides)."""
     from workdays.calendar import is_working_day
 
     first = today - dt.timedelta(days=WINDOW_BACK_DAYS)
-    days, ranks, working = [], [], []
-    count = 0
+    days, ranks, nth = [], [], []
     for offset in range(WINDOW_BACK_DAYS + WINDOW_AHEAD_DAYS + 1):
         day = first + dt.timedelta(days=offset)
-        flag = is_working_day(day)
-        count += flag
+        if is_working_day(day):
+            nth.append(day)
         days.append(day)
-        ranks.append(count)
-        working.append(flag)
-    return days, ranks, working
+        ranks.append(len(nth))
+    return days, ranks, nth
 
 
 #: The open steps of the projection, their deadlines and levels. One scan of the projection:
@@ -205,13 +203,14 @@ def calendar_window(today: dt.date) -> tuple[list[dt.date], list[int], list[bool
 #: accepted; decide: accepted or under review, by the promised due date; deliver: decided, at
 #: the centre where the applicant applied, not yet handed over). Suspended cases (awaiting a
 #: supplement) are in none: the clock is the applicant's.
+#:
+#: The calendar is two constant arrays, read by subscript (no join, no sort): ``ranks[i]`` the
+#: working days from the window's first day up to day i (1-based), ``nth[k]`` the k-th working
+#: day of the window. A deadline is ``nth[rank(start) + limit]``; the working days left are
+#: ``rank(deadline) - rank(today)``. Days outside the window are clamped to it (a step started
+#: three years ago is long over; no limit reaches 400 days ahead).
 LEVELS_SQL = """
-WITH cal AS (
-    SELECT t.day, t.rank, t.working
-      FROM unnest(%(days)s::date[], %(ranks)s::int[], %(working)s::bool[]) AS t(day, rank, working)
-), nth AS (
-    SELECT rank, day FROM cal WHERE working
-), steps AS (
+WITH steps AS (
     SELECT r.centre_id, r.centre_code, r.tier, r.case_id, r.tracking_no, r.item_code,
            CASE WHEN r.state = 'submitted' AND r.tier = 'village' THEN 'forward'
                 WHEN r.state = 'submitted' THEN 'intake'
@@ -236,14 +235,17 @@ WITH cal AS (
         OR (r.state IN ('approved', 'denied') AND r.received_from_centre = ''
             AND r.decided_at IS NOT NULL)
 ), dated AS (
-    SELECT s.*, coalesce(s.due_on, n.day) AS deadline
+    SELECT s.*,
+           coalesce(s.due_on, (%(nth)s::date[])[
+               (%(ranks)s::int[])[greatest(s.start_on, %(first)s::date) - %(first)s::date + 1]
+               + s.limit_days]) AS deadline
       FROM steps s
-      LEFT JOIN cal c ON c.day = greatest(s.start_on, %(first)s::date)
-      LEFT JOIN nth n ON n.rank = c.rank + s.limit_days
 ), left_ AS (
-    SELECT d.*, dc.rank - %(today_rank)s AS days_left
+    SELECT d.*,
+           (%(ranks)s::int[])[
+               least(greatest(d.deadline, %(first)s::date), %(last)s::date) - %(first)s::date + 1
+           ] - %(today_rank)s AS days_left
       FROM dated d
-      JOIN cal dc ON dc.day = least(greatest(d.deadline, %(first)s::date), %(last)s::date)
 ), levelled AS (
     SELECT l.*,
            CASE WHEN l.deadline < %(today)s THEN 'red'
@@ -254,15 +256,22 @@ WITH cal AS (
 )
 """
 
+#: Warnings already recorded are skipped by an anti-join (the usual hourly run finds most of
+#: them there); ON CONFLICT covers a concurrent run inserting the same rows meanwhile.
 INSERT_SQL = (
     LEVELS_SQL
     + """, recorded AS (
     INSERT INTO supervision_warning
            (centre_id, centre_code, tier, case_id, tracking_no, item_code, step, level, deadline,
             raised_on, working_days_left, limit_days, scheme_id, created_at)
-    SELECT centre_id, centre_code, tier, case_id, tracking_no, item_code, step, level, deadline,
-           %(today)s, days_left, limit_days, %(scheme)s, now()
-      FROM levelled WHERE level IS NOT NULL
+    SELECT l.centre_id, l.centre_code, l.tier, l.case_id, l.tracking_no, l.item_code, l.step,
+           l.level, l.deadline, %(today)s, l.days_left, l.limit_days, %(scheme)s, now()
+      FROM levelled l
+     WHERE l.level IS NOT NULL
+       AND NOT EXISTS (
+           SELECT 1 FROM supervision_warning w
+            WHERE w.centre_id = l.centre_id AND w.case_id = l.case_id AND w.step = l.step
+              AND w.level = l.level)
     ON CONFLICT ON CONSTRAINT supervision_warning_once DO NOTHING
     RETURNING step, level
 )
@@ -284,11 +293,10 @@ class Evaluation:
 
 
 def _params(today: dt.date, scheme: SupervisionScheme) -> dict:
-    days, ranks, working = calendar_window(today)
+    days, ranks, nth = calendar_window(today)
     return {
-        "days": days,
         "ranks": ranks,
-        "working": working,
+        "nth": nth,
         "first": days[0],
         "last": days[-1],
         "today": today,
