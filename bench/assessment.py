@@ -195,7 +195,7 @@ WITH base AS (
 )
 INSERT INTO {schema}.delegation_case (
     tracking_no, state, channel, applicant_kind, applicant_name, applicant_id_number,
-    applicant_phone, item_code, item_name, handling_type, legal_limit_days, promised_limit_days,
+    applicant_phone, query_code, query_code_hash, applicant_id_hash, item_code, item_name, handling_type, legal_limit_days, promised_limit_days,
     materials, missing_materials, handler_name, note, decision_reason, submitted_at,
     clock_started_on, due_on, accepted_at, escalated_at, decided_at, closed_at,
     elapsed_working_days, on_time, early, saved_vs_legal, saved_vs_promised, calendar_fallback,
@@ -214,7 +214,8 @@ SELECT
     END,
     CASE WHEN %(tier)s = 'village' THEN 'village_proxy'
          WHEN t.r_chan < %(p_delegated)s THEN 'delegated' ELSE 'window' END,
-    'person', '申请人' || t.g, '420581199001010011', '', t.item, t.item, t.handling,
+    'person', '申请人' || t.g, '420581199001010011', '', '', '', '', t.item, t.item,
+    t.handling,
     t.legal, t.promised, '[]'::jsonb, '{{}}'::varchar[], '', t.fate, '',
     t.submitted_at,
     t.clock_day, t.due_day,
@@ -265,7 +266,7 @@ INSERT INTO network_caserecord (
     received_from_centre, forwarded_to_centre, submitted_at, accepted_at, escalated_at,
     decided_at, closed_at, clock_started_on, due_on, elapsed_working_days, on_time, early,
     saved_vs_legal, saved_vs_promised, calendar_fallback, rating, updated_at, left_at,
-    working_days_held)
+    working_days_held, query_code_hash)
 SELECT %(centre_id)s, %(code)s, %(tier)s, c.id, c.tracking_no, c.origin_centre, c.item_code,
        c.item_version_id, c.handling_type, c.legal_limit_days, c.promised_limit_days, c.channel,
        c.state,
@@ -276,7 +277,8 @@ SELECT %(centre_id)s, %(code)s, %(tier)s, c.id, c.tracking_no, c.origin_centre, 
        c.on_time, c.early, c.saved_vs_legal, c.saved_vs_promised, c.calendar_fallback, c.rating,
        now(), coalesce(c.escalated_at, c.decided_at, c.closed_at),
        CASE WHEN coalesce(c.escalated_at, c.decided_at, c.closed_at) IS NOT NULL
-            THEN greatest(0, cl.cum - cs.cum) END
+            THEN greatest(0, cl.cum - cs.cum) END,
+       c.query_code_hash
   FROM {schema}.delegation_case c
   LEFT JOIN {schema}.delegation_delegation d ON d.case_id = c.id AND d.direction = 'up'
   LEFT JOIN bench_cal cs ON cs.day = (c.submitted_at AT TIME ZONE %(tz)s)::date

@@ -70,6 +70,7 @@ SHARED_APPS = [
     "network",
     "accounts",
     "assessment",
+    "supervision",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.admin",
@@ -379,6 +380,12 @@ CELERY_BEAT_SCHEDULE = {
     # 超时默认 (行政许可法 art. 32): hourly, so a lapsed window is acted on the day after.
     "accept-lapsed-intakes": {
         "task": "delegation.accept_lapsed_intakes",
+        "schedule": 3600,
+        "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    },
+    # 电子监察: every open case's step against its time limit, set-based over the projection.
+    "evaluate-supervision": {
+        "task": "supervision.evaluate",
         "schedule": 3600,
         "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
     },

@@ -11,6 +11,7 @@ from catalog.schema import ItemVersionById
 from delegation import queries
 from delegation.models import CaseEvent, Delegation
 from graphql_api.loaders import BatchLoader, group_by
+from supervision.schema import WarningsByCase
 from tenants.schema import CentreByCode
 
 
@@ -45,6 +46,7 @@ def prime_cases(context, cases) -> None:
     EventsByCase.of(context).prime(ids)
     DelegationsByCase.of(context).prime(ids)
     ChainByTrackingNo.of(context).prime(case.tracking_no for case in cases)
+    WarningsByCase.of(context).prime(ids)
     ItemVersionById.of(context).prime(case.item_version_id for case in cases)
     CentreByCode.of(context).prime(
         code for case in cases for code in (case.origin_centre, case.upstream_centre) if code

@@ -116,6 +116,7 @@ def worklist(
     order: str = "newest",
     day: dt.date | None = None,
     applicant_id_number: str | None = None,
+    supervision: str | None = None,
 ) -> QuerySet[Case]:
     day = day or today()
     cases = visible_cases(centre, actor)
@@ -133,6 +134,10 @@ def worklist(
         cases = cases.filter(overdue_q(day))
     if calendar_fallback is not None:
         cases = cases.filter(calendar_fallback=calendar_fallback)
+    if supervision:
+        from supervision.services import warned_cases_q
+
+        cases = cases.filter(warned_cases_q(centre, supervision))
     if order == "due":
         return cases.order_by(F("due_on").asc(nulls_last=True), "id")
     return cases.order_by("-submitted_at", "-id")

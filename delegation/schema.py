@@ -22,6 +22,12 @@ from graphql_api.enums import enum_from_choices, value_of
 from graphql_api.mutations import BaseMutation
 from graphql_api.pagination import CountableConnection, paginate
 from graphql_api.scalars import DateTime
+from supervision.schema import (
+    SupervisionLevelEnum,
+    SupervisionWarningType,
+    case_supervision_level,
+    case_warnings,
+)
 from tenants.schema import Centre, CentreByCode, TierEnum
 
 CaseStateEnum = enum_from_choices("CaseState", State, "The state of a case (办件状态).")
@@ -202,6 +208,15 @@ class CaseType(graphene.ObjectType):
     )
     due_on = graphene.Date(description="The promised date (承诺办结日).")
     warning = graphene.Field(DeadlineWarning)
+    warnings = graphene.List(
+        graphene.NonNull(SupervisionWarningType),
+        required=True,
+        description="Supervision warnings (电子监察) recorded for this case here, oldest first.",
+    )
+    supervision_level = SupervisionLevelEnum(
+        description="The highest supervision warning of the step the case is at now (none once "
+        "it moved on)."
+    )
     elapsed_working_days = graphene.Int()
     on_time = graphene.Boolean()
     early = graphene.Boolean()
@@ -273,6 +288,14 @@ class CaseType(graphene.ObjectType):
         return queries.deadline_warning(case, *_clock(info))
 
     @staticmethod
+    def resolve_warnings(case, info):
+        return case_warnings(case, info)
+
+    @staticmethod
+    def resolve_supervision_level(case, info):
+        return case_supervision_level(case, info)
+
+    @staticmethod
     def resolve_origin_centre(case, info):
         return CentreByCode.of(info).load(case.origin_centre)
 
@@ -332,6 +355,10 @@ class CentreQuery(graphene.ObjectType):
         applicant_id_number=graphene.String(
             description="Only the cases of this applicant (an exact ID number or credit code)."
         ),
+        supervision=SupervisionLevelEnum(
+            description="Only cases with a supervision warning for their current step: yellow "
+            "(yellow or red) or red."
+        ),
         order_by=WorklistOrder(default_value=WorklistOrder.NEWEST.value),
         description="This centre's cases (an agent: the village register), newest first.",
     )
@@ -350,7 +377,7 @@ class CentreQuery(graphene.ObjectType):
     @staticmethod
     def resolve_worklist(root, info, state=None, item_code=None, due_soon=False, overdue=False,
                          calendar_fallback=None, order_by=WorklistOrder.NEWEST.value,
-                         applicant_id_number=None,
+                         applicant_id_number=None, supervision=None,
                          **args):  # fmt: skip
         context = require_actor(info)
         cases = queries.worklist(
@@ -363,6 +390,7 @@ class CentreQuery(graphene.ObjectType):
             calendar_fallback=calendar_fallback,
             order=value_of(order_by),
             applicant_id_number=applicant_id_number,
+            supervision=value_of(supervision),
         )
 
         def on_page(page):

@@ -53,6 +53,9 @@ class CaseRecord(models.Model):
     #: Working days the case was held here, (arrival, left_at], clock pauses excluded;
     #: computed when it leaves (so the assessment never calls the calendar in SQL).
     working_days_held = models.IntegerField(null=True)
+    #: While received and not yet accepted (not at a village): the day its intake window runs
+    #: from, the receipt or the day a supplement after a pre-acceptance notice completed it.
+    intake_on = models.DateField(null=True)
     updated_at = models.DateTimeField()
 
     class Meta:

@@ -18,7 +18,7 @@ PROJECTED_FIELDS = [
 
 
 #: Columns derived at write time (not copied from the case), compared by the rebuild test too.
-DERIVED_FIELDS = ["left_at", "working_days_held"]
+DERIVED_FIELDS = ["left_at", "intake_on", "working_days_held"]
 
 
 def record_values(case, centre, received_from: str = "", forwarded_to: str = "") -> dict:
@@ -32,8 +32,21 @@ def record_values(case, centre, received_from: str = "", forwarded_to: str = "")
         forwarded_to_centre=forwarded_to,
         left_at=left_at,
         working_days_held=held,
+        intake_on=intake_day(case, centre),
     )
     return values
+
+
+def intake_day(case, centre) -> dt.date | None:
+    """The day the intake window of a received case runs from (supervision and 超时默认 count
+    from it), None once accepted, closed or at a village (the agent forwards, not accepts)."""
+    if case.state != "submitted" or case.accepted_at is not None or centre.tier == "village":
+        return None
+    received = timezone.localdate(case.submitted_at)
+    if not case.pk:
+        return received
+    ended = [p.ended_on for p in case.pauses.all() if p.ended_on is not None]
+    return max([received, *ended])
 
 
 def holding_time(case) -> tuple[dt.datetime | None, int | None]:
