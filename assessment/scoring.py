@@ -176,7 +176,11 @@ def check_definition(
             fail("invalid_weight", _("权重须为 0 到 100 之间的正数。"), f"{where}.weight")
         better = item.get("better", "higher")
         if better not in ("higher", "lower"):
-            fail("invalid_direction", _("比较方向（better）须为“越高越好”（higher）或“越低越好”（lower）。"), f"{where}.better")
+            fail(
+                "invalid_direction",
+                _("比较方向（better）须为“越高越好”（higher）或“越低越好”（lower）。"),
+                f"{where}.better",
+            )
         bands = item.get("bands") or []
         if not isinstance(bands, list) or not all(
             isinstance(b, list | tuple)
@@ -216,7 +220,11 @@ def check_definition(
                 f"{where}.key",
             )
         if item.get("kind") not in ("bonus", "penalty"):
-            fail("invalid_kind", _("加减分类型（kind）须为加分（bonus）或减分（penalty）。"), f"{where}.kind")
+            fail(
+                "invalid_kind",
+                _("加减分类型（kind）须为加分（bonus）或减分（penalty）。"),
+                f"{where}.kind",
+            )
         if not _number(item.get("points")) or item["points"] <= 0:
             fail("invalid_points", _("每单位分值须为正数。"), f"{where}.points")
         if not _number(item.get("cap")) or item["cap"] <= 0:
