@@ -58,18 +58,32 @@ def fill(centre, version, count: int) -> str:
             "applicant_name, applicant_id_number, applicant_phone, item_code, item_name, "
             "handling_type, legal_limit_days, promised_limit_days, materials, missing_materials, "
             "handler_name, note, decision_reason, submitted_at, calendar_fallback, origin_centre, "
-            "upstream_state, upstream_centre, updated_at, item_version_id, query_code, query_code_hash) "
+            "upstream_state, upstream_centre, updated_at, item_version_id, query_code, query_code_hash, "
+            "applicant_id_hash) "
             "SELECT %s || '-' || lpad(g::text, 8, '0'), 'submitted', 'window', 'person', '刘桂兰', "
-            "'420581199001010011', '13907171234', 'SX-0020', '最低生活保障审核确认', 'promised', 30, 20, "
+            "%s, %s, 'SX-0020', '最低生活保障审核确认', 'promised', 30, 20, "
             "'[]'::jsonb, '{}', '', '', '', "
             "now() - ((%s - g - (g %% 10 = 0)::int) * interval '5 minutes'), "
-            "false, %s, '', '', now(), %s, lpad((g %% 1000000)::text, 6, '0'), '' "
+            "false, %s, '', '', now(), %s, lpad((g %% 1000000)::text, 6, '0'), '', %s "
             "FROM generate_series(1, %s) g",
-            [code, count, code, version.pk, count],
+            # Sealed as the services store them (core.personal_data), with the lookup hash.
+            [code, *_sealed_applicant(), count, code, version.pk, _id_hash(), count],
         )
         cur.execute("ANALYZE delegation_case")
     print(f"{count} cases written at {code} in {time.perf_counter() - started:.1f} s", flush=True)
     return f"{code}-{count // 2:08d}"
+
+
+def _sealed_applicant() -> tuple[str, str]:
+    from core import personal_data
+
+    return personal_data.seal("420581199001010011"), personal_data.seal("13907171234")
+
+
+def _id_hash() -> str:
+    from core import personal_data
+
+    return personal_data.lookup_hash("420581199001010011")
 
 
 def free_port() -> int:

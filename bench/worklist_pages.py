@@ -39,6 +39,7 @@ def main() -> None:
     from django.db import connection
 
     from catalog.services import active_version
+    from core import personal_data
     from delegation.models import Case
     from delegation.schema import CaseConnection
     from graphql_api.pagination import paginate
@@ -55,13 +56,24 @@ def main() -> None:
             "applicant_name, applicant_id_number, applicant_phone, item_code, item_name, "
             "handling_type, legal_limit_days, promised_limit_days, materials, missing_materials, "
             "handler_name, note, decision_reason, submitted_at, calendar_fallback, origin_centre, "
-            "upstream_state, upstream_centre, updated_at, item_version_id) "
+            "upstream_state, upstream_centre, updated_at, item_version_id, query_code, "
+            "query_code_hash, applicant_id_hash) "
             "SELECT %s || '-' || lpad(g::text, 8, '0'), 'submitted', 'window', 'person', '刘桂兰', "
-            "'420581199001010011', '13907171234', 'SX-0020', '事项', 'promised', 20, 10, "
+            "%s, %s, 'SX-0020', '事项', 'promised', 20, 10, "
             "'[]'::jsonb, '{}', '', '', '', "
             "now() - ((%s - g - (g %% 10 = 0)::int) * interval '5 minutes'), "
-            "false, %s, '', '', now(), %s FROM generate_series(1, %s) g",
-            [county.division_code, args.cases, county.division_code, version.pk, args.cases],
+            "false, %s, '', '', now(), %s, '', '', %s FROM generate_series(1, %s) g",
+            # Sealed as the services store them (core.personal_data), with the lookup hash.
+            [
+                county.division_code,
+                personal_data.seal("420581199001010011"),
+                personal_data.seal("13907171234"),
+                args.cases,
+                county.division_code,
+                version.pk,
+                personal_data.lookup_hash("420581199001010011"),
+                args.cases,
+            ],
         )
         cur.execute("ANALYZE delegation_case")
         print(f"{args.cases} cases written in {time.perf_counter() - started:.1f} s")

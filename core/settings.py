@@ -266,17 +266,19 @@ TRACKING_FAILURES_PER_CLIENT = int(os.environ.get("TRACKING_FAILURES_PER_CLIENT"
 TRACKING_FAILURE_WINDOW_MINUTES = int(os.environ.get("TRACKING_FAILURE_WINDOW_MINUTES", "15"))
 
 
-# --- Personal data (core.personal_data) ------------------------------------------------------
-def _personal_data_keys() -> str:
-    keys = os.environ.get("PERSONAL_DATA_KEYS", "").strip()
+# --- Keys (personal data, message signatures) ------------------------------------------------
+def _keys(variable: str, filename: str, why: str = "") -> str:
+    """``kid:base64key,…`` from ``variable``; on the embedded default (or with DEBUG) one 32-byte
+    key generated once under var/ and shared by every process of this checkout (the relay, the
+    workers, the tests' subprocesses). With a server database the variable is required."""
+    keys = os.environ.get(variable, "").strip()
     if keys:
         return keys
     if not (DEBUG or EMBEDDED_DATABASE):
         raise ImproperlyConfigured(
-            "PERSONAL_DATA_KEYS must be set when DATABASE_URL points at a server."
+            f"{variable} must be set when DATABASE_URL points at a server{why}."
         )
-    # Development: one AES-256 key generated once under var/ (cases sealed with it stay readable).
-    path = VAR_DIR / "data_keys"
+    path = VAR_DIR / filename
     if not path.exists():
         VAR_DIR.mkdir(parents=True, exist_ok=True)
         path.write_text(f"local1:{base64.b64encode(secrets.token_bytes(32)).decode()}\n")
@@ -285,7 +287,7 @@ def _personal_data_keys() -> str:
 
 
 #: "kid1:<base64 32-byte key>,kid2:…": the first seals, all open (rotation: docs/architecture.md).
-PERSONAL_DATA_KEYS = _personal_data_keys()
+PERSONAL_DATA_KEYS = _keys("PERSONAL_DATA_KEYS", "data_keys")
 
 # --- Messaging ----------------------------------------------------------------------------
 # Production and CI: RabbitMQ. The embedded default has no broker: see docs/architecture.md
@@ -315,31 +317,14 @@ MESSAGES_RELAY_LINGER = float(os.environ.get("MESSAGES_RELAY_LINGER", "0.05"))
 MESSAGES_RETENTION_DAYS = int(os.environ.get("MESSAGES_RETENTION_DAYS", "30"))
 
 
-def _message_signing_keys() -> str:
-    keys = os.environ.get("MESSAGES_SIGNING_KEYS", "").strip()
-    if keys:
-        return keys
-    if not (DEBUG or EMBEDDED_DATABASE):
-        raise ImproperlyConfigured(
-            "MESSAGES_SIGNING_KEYS must be set when DATABASE_URL points at a server "
-            "(every database of the network needs the same keys)."
-        )
-    # Development: one HMAC key generated once under var/ (every process of this checkout
-    # shares it: the relay, the workers, the tests' subprocesses).
-    path = VAR_DIR / "message_keys"
-    if not path.exists():
-        import base64
-
-        VAR_DIR.mkdir(parents=True, exist_ok=True)
-        path.write_text(f"local1:{base64.b64encode(secrets.token_bytes(32)).decode()}\n")
-        path.chmod(0o600)
-    return path.read_text().strip()
-
-
 #: "kid1:<base64 key>,kid2:…": HMAC-SHA256 keys of the network's messages. The first signs,
 #: all verify (rotation: add the new key second, deploy everywhere, then move it first, then
 #: drop the old one; docs/operations.md).
-MESSAGES_SIGNING_KEYS = _message_signing_keys()
+MESSAGES_SIGNING_KEYS = _keys(
+    "MESSAGES_SIGNING_KEYS",
+    "message_keys",
+    " (every database of the network needs the same keys)",
+)
 #: Retries of an unsent outbox row back off exponentially from 1 s up to this many seconds.
 MESSAGES_RETRY_CAP_SECONDS = int(os.environ.get("MESSAGES_RETRY_CAP_SECONDS", "60"))
 #: The relay counts as dead when its heartbeat is older than this (health answers 503).
