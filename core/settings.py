@@ -71,6 +71,7 @@ SHARED_APPS = [
     "accounts",
     "assessment",
     "supervision",
+    "notifications",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.admin",
@@ -374,7 +375,47 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600,
         "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
     },
+    # Notifications (docs/notifications.md): send the SMS that are due; invite ratings.
+    "send-notifications": {
+        "task": "notifications.send_due",
+        "schedule": 10,
+        "options": {"queue": CELERY_TASK_DEFAULT_QUEUE, "expires": 10},
+    },
+    "invite-ratings": {
+        "task": "notifications.invite_ratings",
+        "schedule": 3600,
+        "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    },
 }
+
+# --- Notifications (docs/notifications.md) --------------------------------------------------
+#: "console" (the default: the log and var/sms/outbox.log) or "http" (SMS_GATEWAY_URL).
+SMS_GATEWAY = os.environ.get("SMS_GATEWAY", "console")
+if SMS_GATEWAY not in ("console", "http"):
+    raise ImproperlyConfigured(f"SMS_GATEWAY={SMS_GATEWAY!r}: console or http")
+SMS_GATEWAY_URL = os.environ.get("SMS_GATEWAY_URL", "")
+#: The HMAC-SHA256 key the http gateway's requests are signed with (X-Signature header).
+SMS_GATEWAY_SECRET = os.environ.get("SMS_GATEWAY_SECRET", "")
+if SMS_GATEWAY == "http" and not (SMS_GATEWAY_URL and SMS_GATEWAY_SECRET):
+    raise ImproperlyConfigured("SMS_GATEWAY=http needs SMS_GATEWAY_URL and SMS_GATEWAY_SECRET")
+#: Seconds to connect to and to hear back from the gateway.
+SMS_GATEWAY_TIMEOUT = float(os.environ.get("SMS_GATEWAY_TIMEOUT", "5"))
+#: Where the console gateway writes what it would have sent (phones masked).
+SMS_OUTBOX_FILE = Path(os.environ.get("SMS_OUTBOX_FILE", VAR_DIR / "sms" / "outbox.log"))
+#: At most this many messages to one phone number within SMS_RATE_WINDOW_SECONDS; more wait.
+SMS_PER_PHONE_LIMIT = int(os.environ.get("SMS_PER_PHONE_LIMIT", "5"))
+SMS_RATE_WINDOW_SECONDS = int(os.environ.get("SMS_RATE_WINDOW_SECONDS", "3600"))
+#: A failed send is retried after 30 s, 60 s, 120 s … up to the cap, at most SMS_MAX_ATTEMPTS
+#: times in all; then it is recorded as failed.
+SMS_RETRY_BASE_SECONDS = int(os.environ.get("SMS_RETRY_BASE_SECONDS", "30"))
+SMS_RETRY_CAP_SECONDS = int(os.environ.get("SMS_RETRY_CAP_SECONDS", "3600"))
+SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "10"))
+#: A finished case still unrated this many days after its decision gets a rating invitation.
+NOTIFY_RATING_AFTER_DAYS = int(os.environ.get("NOTIFY_RATING_AFTER_DAYS", "3"))
+#: How long the link of a rating invitation stays valid.
+NOTIFY_RATING_LINK_DAYS = int(os.environ.get("NOTIFY_RATING_LINK_DAYS", "30"))
+#: The address citizens reach the site at, for links in text messages.
+PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
 # --- Broker over TLS -------------------------------------------------------------------------

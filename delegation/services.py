@@ -41,6 +41,7 @@ from delegation.states import next_state
 from delegation.tracking import new_query_code, query_code_hash
 from messaging.outbox import enqueue
 from network.projection import record_case
+from notifications.hooks import case_event
 from tenants.divisions import TIER_RANK, Tier
 from tenants.models import CentreStatus, ServiceCentre
 from tenants.tenancy import in_centre
@@ -233,7 +234,9 @@ _EVENT_SQL = (
 def _record(
     case: Case, action: str, from_state: str, actor: Actor, note: str = "", at=None, **data
 ) -> None:
-    """Append an event to the case's history (one INSERT, SQL written once)."""
+    """Append an event to the case's history (one INSERT, SQL written once), and write the
+    notifications it causes (``notifications.hooks``) in the same transaction."""
+    at = at or timezone.now()
     with connection.cursor() as cur:
         cur.execute(
             _EVENT_SQL,
@@ -246,11 +249,12 @@ def _record(
                 actor.name,
                 actor.role,
                 actor.centre,
-                at or timezone.now(),
+                at,
                 note,
                 json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False),
             ],
         )
+    case_event(case, action, actor, at, data)
 
 
 def _project(case: Case, centre: ServiceCentre) -> None:
@@ -537,8 +541,12 @@ def log_request(
     channel: str | None = None,
     idempotency_key: str | None = None,
     note: str = "",
+    sms_opt_out: bool = False,
 ) -> Case:
-    """Register a citizen's request at ``centre`` (a village register entry, or a window case)."""
+    """Register a citizen's request at ``centre`` (a village register entry, or a window case).
+
+    ``sms_opt_out``: the applicant declines the non-essential text messages (docs/notifications.md).
+    """
     from catalog.services import active_version
 
     centre = _centre(centre)
@@ -614,7 +622,15 @@ def log_request(
             raise DomainError(
                 _("重复提交：该申请已登记。"), code="duplicate_submission", field="idempotency_key"
             ) from exc
-        _record(case, "log", "", actor, note, item_version=version.pk)
+        _record(
+            case,
+            "log",
+            "",
+            actor,
+            note,
+            item_version=version.pk,
+            **({"sms_opt_out": True} if sms_opt_out else {}),
+        )
         _project(case, centre)
     return case
 

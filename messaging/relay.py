@@ -237,6 +237,10 @@ def run_forever(
                 watch.tick()
                 sent, failed = relay_batch(transport, limit=PASS_LIMIT)
                 failures = 0
+                if transport.name == "local":  # no broker, no Celery worker: send SMS here
+                    from notifications.sending import send_in_process
+
+                    send_in_process()
                 if sent >= PASS_LIMIT and not failed:
                     continue  # a full pass: more are waiting
                 if sent and not failed:

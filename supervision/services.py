@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.errors import DomainError, PermissionDenied
 from core.roles import Actor, Role
+from notifications.sql import WARNING_NOTIFICATIONS_CTE
 from supervision.models import MAX_LIMIT_DAYS, ItemLimit, Level, Step, SupervisionScheme, Warning
 
 #: The calendar window the evaluation joins: far enough back that any step started before it is
@@ -273,8 +274,11 @@ INSERT_SQL = (
             WHERE w.centre_id = l.centre_id AND w.case_id = l.case_id AND w.step = l.step
               AND w.level = l.level)
     ON CONFLICT ON CONSTRAINT supervision_warning_once DO NOTHING
-    RETURNING step, level
-)
+    RETURNING centre_id, tracking_no, step, level
+)"""
+    # The desk of the centre held to account hears of each new warning, in this statement.
+    + WARNING_NOTIFICATIONS_CTE
+    + """
 SELECT step, level, count(*) FROM recorded GROUP BY step, level
 """
 )

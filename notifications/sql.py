@@ -1,0 +1,16 @@
+"""SQL other apps splice into their own statements to write notifications set-based."""
+
+from __future__ import annotations
+
+#: A data-modifying CTE for ``supervision.services.INSERT_SQL``: one staff notification per
+#: warning the statement recorded (its CTE ``recorded`` returns centre_id, tracking_no, step,
+#: level), to the centre that held the case. Once per warning (``dedupe_key``).
+WARNING_NOTIFICATIONS_CTE = """, warning_notifications AS (
+    INSERT INTO public.notifications_staffnotification
+           (centre_id, kind, tracking_no, text_args, dedupe_key, created_at, read_by)
+    SELECT r.centre_id, 'warning_' || r.level, r.tracking_no, jsonb_build_object('step', r.step),
+           'warning:' || r.level || ':' || r.step || ':' || r.centre_id || ':' || r.tracking_no,
+           now(), ''
+      FROM recorded r
+    ON CONFLICT (dedupe_key) DO NOTHING
+)"""
