@@ -33,11 +33,13 @@ from core.errors import DomainError
 log = logging.getLogger(__name__)
 
 _PHONE = re.compile(r"(?<!\d)(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})(?!\d)")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def scrub(text: str) -> str:
-    """``text`` with every phone number in it masked (for logs and recorded errors)."""
-    return _PHONE.sub(lambda m: mask_phone(m.group(0)), text or "")
+    """``text`` with every phone number in it masked and control characters (a NUL cannot
+    even be stored) replaced: for logs and recorded errors."""
+    return _CONTROL.sub("?", _PHONE.sub(lambda m: mask_phone(m.group(0)), text or ""))
 
 
 @dataclass(frozen=True)
