@@ -4,6 +4,7 @@ read the notifications a flow wrote."""
 from __future__ import annotations
 
 from tests.delegation.conftest import _layer_delegation, items, network  # noqa: F401
+from tests.web.conftest import _layer_web, agent_client, demo_users, township_client  # noqa: F401
 
 
 def sms(tracking_no: str | None = None, kind: str | None = None):

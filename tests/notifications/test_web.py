@@ -1,0 +1,105 @@
+"""The desk's notification pages through Django's test client: the list, the unread count in
+the header, marking read, the SMS list with masked phones and the applicant's SMS choices."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from core.roles import Actor, Role
+from delegation import services as s
+from delegation.services import Applicant
+from notifications import services as notify
+from notifications.models import SmsPreference, StaffNotification
+from tests.web.conftest import ID_NUMBER, ITEM, ITEM_MATERIALS, TOWNSHIP, VILLAGE, drain
+
+AGENT = Actor(name="王代办", role=Role.AGENT, centre=VILLAGE)
+PHONE = "13907171234"
+
+
+def forwarded() -> str:
+    case = s.log_request(
+        VILLAGE,
+        AGENT,
+        applicant=Applicant(kind="person", name="刘桂兰", id_number=ID_NUMBER, phone=PHONE),
+        item_code=ITEM,
+        materials_received=ITEM_MATERIALS,
+    )
+    s.forward_case(VILLAGE, AGENT, case.tracking_no)
+    drain()
+    return case.tracking_no
+
+
+def unread_in_header(html: str) -> int | None:
+    found = re.search(r'data-testid="unread-count"[^>]*>(\d+)<', html)
+    return int(found.group(1)) if found else None
+
+
+def test_the_list_the_header_count_and_mark_read(township_client):
+    first, second = forwarded(), forwarded()
+    page = township_client.get(f"/c/{TOWNSHIP}/notifications/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert unread_in_header(html) == 2
+    assert first in html and second in html and "新收办件" in html
+    # Every page of the desk shows the count in its header.
+    assert unread_in_header(township_client.get(f"/c/{TOWNSHIP}/worklist/").content.decode()) == 2
+    note = StaffNotification.objects.get(tracking_no=first)
+    response = township_client.post(f"/c/{TOWNSHIP}/notifications/read/", {"id": note.pk})
+    assert response.status_code == 302
+    note.refresh_from_db()
+    assert note.read_at is not None and note.read_by
+    html = township_client.get(f"/c/{TOWNSHIP}/notifications/").content.decode()
+    assert unread_in_header(html) == 1 and first not in html
+    assert first in township_client.get(f"/c/{TOWNSHIP}/notifications/?show=all").content.decode()
+    township_client.post(f"/c/{TOWNSHIP}/notifications/read/", {"all": "1"})
+    html = township_client.get(f"/c/{TOWNSHIP}/notifications/").content.decode()
+    assert unread_in_header(html) is None and "没有未读通知" in html
+
+
+def test_another_centres_notifications_are_neither_shown_nor_marked(township_client, agent_client):
+    forwarded()
+    note = StaffNotification.objects.get()
+    assert agent_client.get(f"/c/{VILLAGE}/notifications/").status_code == 200
+    assert (
+        note.tracking_no
+        not in agent_client.get(f"/c/{VILLAGE}/notifications/?show=all").content.decode()
+    )
+    agent_client.post(f"/c/{VILLAGE}/notifications/read/", {"id": note.pk})
+    note.refresh_from_db()
+    assert note.read_at is None
+    assert agent_client.get(f"/c/{TOWNSHIP}/notifications/").status_code == 403
+
+
+def test_the_sms_list_masks_phones_and_the_choices_can_change(agent_client, township_client):
+    number = forwarded()
+    staff = Actor(name="李窗口", role=Role.STAFF, centre=TOWNSHIP)
+    s.accept_case(TOWNSHIP, staff, number)
+    drain()
+    html = agent_client.get(f"/c/{VILLAGE}/notifications/sms/").content.decode()
+    assert "139****1234" in html and PHONE not in html and "受理通知" in html
+    response = agent_client.post(
+        f"/c/{VILLAGE}/notifications/sms/preference/",
+        {"case": number, "opt_out": "1", "language": "en"},
+    )
+    assert response.status_code == 302 and response["Location"].endswith(f"?case={number}")
+    preference = SmsPreference.objects.get(tracking_no=number)
+    assert (preference.opt_out, preference.language) == (True, "en")
+    html = agent_client.get(f"/c/{VILLAGE}/notifications/sms/?case={number}").content.decode()
+    assert 'value="1" checked' in html
+    bad = agent_client.post(
+        f"/c/{VILLAGE}/notifications/sms/preference/", {"case": "nope", "opt_out": "1"}, follow=True
+    )
+    assert "没有办件" in bad.content.decode()
+
+
+@pytest.mark.parametrize("language", ["en"])
+def test_the_page_in_english(township_client, language):
+    forwarded()
+    township_client.cookies["django_language"] = language
+    html = township_client.get(
+        f"/c/{TOWNSHIP}/notifications/", HTTP_ACCEPT_LANGUAGE="en"
+    ).content.decode()
+    assert "Notifications" in html
+    assert notify  # the services module is what the page calls
