@@ -183,6 +183,22 @@ def unread_count(centre: ServiceCentre) -> int:
     return StaffNotification.objects.filter(centre=centre, read_at__isnull=True).count()
 
 
+def unread_annotation(centre_field: str = "centre_id") -> dict:
+    """``unread_notifications``: the unread count of the row's centre, as an annotation (the
+    web session reads it with the membership, so every page's header gets it for free)."""
+    from django.db.models import Count, IntegerField, Subquery
+    from django.db.models.functions import Coalesce
+
+    unread = (
+        StaffNotification.objects.filter(centre_id=OuterRef(centre_field), read_at__isnull=True)
+        .order_by()
+        .values("centre_id")
+        .annotate(n=Count("id"))
+        .values("n")[:1]
+    )
+    return {"unread_notifications": Coalesce(Subquery(unread, output_field=IntegerField()), 0)}
+
+
 def mark_read(centre: ServiceCentre, actor: Actor, ids: list[int] | None = None) -> int:
     """Mark the centre's notifications ``ids`` read (all unread ones when ``ids`` is None).
     Returns how many changed; ids of other centres' notifications change nothing."""

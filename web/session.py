@@ -72,9 +72,13 @@ def current_membership(request: HttpRequest) -> Membership | None:
     user_id = session_user_id(request)
     pk = request.session.get(SESSION_MEMBERSHIP) if user_id is not None else None
     if pk is not None:
+        from notifications.services import unread_annotation
+
         membership = (
             Membership.objects.select_related("user", "centre")
             .filter(pk=pk, user_id=user_id, is_active=True, user__is_active=True)
+            # The header's unread count comes with the membership: no query of its own.
+            .annotate(**unread_annotation())
             .first()
         )
     request._web_membership = membership

@@ -11,7 +11,8 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def unread_notifications(context) -> dict | None:
-    """{"count", "url"} for a desk membership (one COUNT on the partial index), else None."""
+    """{"count", "url"} for a desk membership, else None. The count comes annotated on the
+    session's membership (``web.session.current_membership``): no query of its own."""
     from notifications.services import unread_count
     from web import links
 
@@ -19,7 +20,8 @@ def unread_notifications(context) -> dict | None:
     if membership is None or membership.role not in DESK_ROLES:
         return None
     centre = membership.centre
+    count = getattr(membership, "unread_notifications", None)  # web.session annotates it
     return {
-        "count": unread_count(centre),
+        "count": unread_count(centre) if count is None else count,
         "url": links.centre_url(centre.division_code, "web:notifications"),
     }
