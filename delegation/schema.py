@@ -487,6 +487,10 @@ class LogRequestInput(graphene.InputObjectType):
     channel = ChannelEnum(description="Default: village proxy at a village, window elsewhere.")
     idempotency_key = graphene.String(description="A retry with the same key is refused.")
     note = graphene.String()
+    sms_opt_out = graphene.Boolean(
+        description="The applicant declines the non-essential text messages (ready-to-collect "
+        "reminder, rating invitation); changeable with setSmsPreference."
+    )
 
 
 class LogRequest(CaseMutation):
@@ -522,6 +526,7 @@ class LogRequest(CaseMutation):
             channel=value_of(input.channel),
             idempotency_key=input.idempotency_key,
             note=input.note or "",
+            sms_opt_out=bool(input.sms_opt_out),
         )
 
 

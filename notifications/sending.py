@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from notifications.gateways import GatewayError, SmsRequest, default_gateway
 from notifications.models import ESSENTIAL_KINDS, SmsMessage, SmsPreference, SmsStatus
@@ -125,7 +126,7 @@ def send_one(gateway, now: dt.datetime | None = None, report: SendReport | None 
             sender=short_name(message.centre.name),
         )
         try:
-            receipt = gateway.send(request)
+            receipt = _send(gateway, request)
         except GatewayError as exc:
             message.last_error_code = exc.code
             message.last_error = f"{exc.message_in('zh-hans')} {exc.detail}".strip()[:2000]
@@ -171,6 +172,22 @@ def send_one(gateway, now: dt.datetime | None = None, report: SendReport | None 
             ]
         )
         return True
+
+
+def _send(gateway, request: SmsRequest):
+    """The gateway's answer; any failure of its own (a full disk under the console gateway, a
+    bug) becomes a retryable ``gateway_error``, recorded on the message like the others."""
+    try:
+        return gateway.send(request)
+    except GatewayError:
+        raise
+    except Exception as exc:
+        raise GatewayError(
+            _("短信网关出错。"),
+            code="gateway_error",
+            retryable=True,
+            detail=f"{type(exc).__name__}: {exc}",
+        ) from exc
 
 
 def _masked(message: SmsMessage) -> str:

@@ -95,6 +95,9 @@ class NewCaseForm(forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "off"}),
     )
+    sms_opt_out = forms.BooleanField(
+        label=_("申请人不接收非必要短信（领取提醒、评价邀请）"), required=False
+    )
     materials = forms.MultipleChoiceField(
         label=_("已收材料"), required=False, widget=forms.CheckboxSelectMultiple
     )

@@ -193,3 +193,45 @@ def test_the_same_message_is_written_once_per_case_kind_and_recipient():
         phone="13800000000",
         args={"query_code": "X"},
     )
+
+
+def test_without_a_broker_the_relay_sends_them_in_process(settings, tmp_path):
+    """``messaging.relay.run_forever`` calls ``send_in_process`` after each pass with the local
+    transport: what is due goes out through the configured gateway, at most every few seconds,
+    and a failure there never stops the relay."""
+    from notifications import sending
+
+    settings.SMS_OUTBOX_FILE = tmp_path / "outbox.log"
+    number = accepted_case()
+    sending._last_in_process = 0.0
+    sending.send_in_process(every=60)
+    assert sms(number)[0].status == SmsStatus.SENT
+    assert number in settings.SMS_OUTBOX_FILE.read_text(encoding="utf-8")
+    second = accepted_case()
+    sending.send_in_process(every=60)  # within the interval: not yet
+    assert sms(second)[0].status == SmsStatus.PENDING
+    settings.SMS_OUTBOX_FILE = "/proc/no/such/dir/outbox.log"  # the gateway fails
+    from pathlib import Path
+
+    settings.SMS_OUTBOX_FILE = Path(settings.SMS_OUTBOX_FILE)
+    sending._last_in_process = 0.0
+    sending.send_in_process(every=60)  # recorded and retried, never raised into the relay
+    failed = sms(second)[0]
+    assert (failed.status, failed.attempts, failed.last_error_code) == (
+        SmsStatus.PENDING,
+        1,
+        "gateway_error",
+    )
+
+
+def test_the_command_sends_what_is_due(settings, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    settings.SMS_OUTBOX_FILE = tmp_path / "outbox.log"
+    number = accepted_case()
+    out = StringIO()
+    call_command("send_notifications", stdout=out)
+    assert "已发送 1" in out.getvalue()
+    assert sms(number)[0].status == SmsStatus.SENT

@@ -103,3 +103,16 @@ def test_the_page_in_english(township_client, language):
     ).content.decode()
     assert "Notifications" in html
     assert notify  # the services module is what the page calls
+
+
+def test_the_opt_out_is_recorded_at_intake(agent_client):
+    from tests.web.test_case_flow import new_case_form
+
+    page = agent_client.get(f"/c/{VILLAGE}/cases/new/?item={ITEM}").content.decode()
+    assert 'name="sms_opt_out"' in page
+    data = new_case_form(agent_client, sms_opt_out="on")
+    response = agent_client.post(f"/c/{VILLAGE}/cases/new/", data)
+    assert response.status_code == 302
+    (preference,) = SmsPreference.objects.all()
+    assert preference.opt_out and preference.centre.division_code == VILLAGE
+    assert preference.updated_by  # the agent who recorded it

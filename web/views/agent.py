@@ -98,6 +98,7 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     materials_received=data["materials"],
                     idempotency_key=data["idempotency_key"],
                     note=data["note"],
+                    sms_opt_out=data["sms_opt_out"],
                 )
                 if forward:
                     services.forward_case(request.centre, request.actor, case.tracking_no)
