@@ -201,7 +201,7 @@ def send_due(limit: int = 200, *, gateway=None, now: dt.datetime | None = None) 
     to run from several workers at once."""
     gateway = gateway or default_gateway()
     report = SendReport()
-    for _ in range(limit):
+    for _pass in range(limit):
         if not send_one(gateway, now, report):
             break
     return report
