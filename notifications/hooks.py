@@ -51,7 +51,8 @@ def case_event(case, action: str, actor, at: dt.datetime, data: dict) -> None:
             actor.centre,
             StaffKind.INCOMING,
             case.tracking_no,
-            {"item_name": case.item_name, "from_centre": _centre_name(data.get("from_centre", ""))},
+            # The sender's division code: its name is looked up when the text is shown.
+            {"item_name": case.item_name, "from_centre": data.get("from_centre", "")},
             at=at,
         )
         return
@@ -86,13 +87,6 @@ def case_event(case, action: str, actor, at: dt.datetime, data: dict) -> None:
         if result != "refused" and action.startswith("upstream_") and _at_village(case):
             # Full-process proxy: the result comes back to the village for the applicant.
             _sms(case, SmsKind.READY, at)
-
-
-def _centre_name(code: str) -> str:
-    from tenants.models import ServiceCentre
-
-    name = ServiceCentre.objects.filter(division_code=code).values_list("name", flat=True).first()
-    return name or code
 
 
 def _at_village(case) -> bool:

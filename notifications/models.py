@@ -18,7 +18,7 @@ from core.personal_data import EncryptedTextField
 
 class SmsKind(models.TextChoices):
     ACCEPTED = "accepted", _("受理通知")
-    NOTICE = "notice", _("一次性告知")
+    NOTICE = "notice", _("补正告知")
     DECIDED = "decided", _("办结通知")
     READY = "ready", _("领取提醒")
     RATING = "rating", _("评价邀请")

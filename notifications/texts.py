@@ -78,6 +78,27 @@ def render_sms(kind: str, language: str, centre, args: dict) -> str:
         return str(SMS_TEMPLATES[kind]) % values
 
 
+_names: dict[str, tuple[float, str]] = {}
+NAME_CACHE_SECONDS = 300
+
+
+def centre_name(code: str) -> str:
+    """A centre's name by division code, cached a few minutes per process (names rarely
+    change; the transitions that write notifications need not look them up)."""
+    import time
+
+    from tenants.models import ServiceCentre
+
+    cached = _names.get(code)
+    if cached is not None and time.monotonic() - cached[0] < NAME_CACHE_SECONDS:
+        return cached[1]
+    name = ServiceCentre.objects.filter(division_code=code).values_list("name", flat=True).first()
+    if len(_names) > 10_000:
+        _names.clear()
+    _names[code] = (time.monotonic(), name or code)
+    return name or code
+
+
 def staff_text(kind: str, args: dict, tracking_no: str) -> str:
     """A staff notification's text in the active language (missing values shown empty)."""
     from supervision.models import Step
@@ -87,6 +108,8 @@ def staff_text(kind: str, args: dict, tracking_no: str) -> str:
     values["tracking_no"] = tracking_no
     if isinstance(values.get("materials"), list):
         values["materials"] = str(MATERIALS_SEPARATOR).join(values["materials"])
+    if values["from_centre"]:
+        values["from_centre"] = centre_name(values["from_centre"])
     if values["step"] in Step.values:
         values["step"] = str(Step(values["step"]).label)
     template = STAFF_TEMPLATES.get(kind)

@@ -52,7 +52,7 @@ def test_notifications_through_the_api(api, demo_users):  # noqa: F811
     nodes = [e["node"] for e in listed.data["staffNotifications"]["edges"]]
     assert [n["kind"] for n in nodes] == ["INCOMING", "INCOMING"]
     assert {n["trackingNo"] for n in nodes} == set(numbers)
-    assert "新收办件" in nodes[0]["text"]
+    assert "新收办件" in nodes[0]["text"] and "由 龙泉镇龙泉村便民服务室 转报" in nodes[0]["text"]
     english = api.post(
         "{ staffNotifications(first: 1) { edges { node { text } } } }",
         centre=TOWNSHIP,
