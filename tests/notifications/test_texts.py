@@ -116,9 +116,9 @@ def test_segments_count_gsm7_and_ucs2():
 
 
 def test_staff_texts_in_both_languages():
-    from django.utils import translation
-
     import time
+
+    from django.utils import translation
 
     from notifications import texts
 

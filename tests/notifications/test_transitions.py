@@ -176,3 +176,21 @@ def test_a_redelivered_message_writes_nothing_twice():
     receive_batch(sent)  # the transport delivers everything again
     assert len(sms(case.tracking_no, SmsKind.ACCEPTED)) == 1
     assert len(staff(TOWNSHIP, StaffKind.INCOMING)) == 1
+
+
+def test_the_phone_and_the_text_are_sealed_at_rest():
+    from django.db import connection
+
+    number = window_case()
+    s.accept_case(TOWNSHIP, TOWN_STAFF, number)
+    with connection.cursor() as cur:
+        cur.execute(
+            "SELECT phone, text, phone_hash FROM public.notifications_smsmessage "
+            "WHERE tracking_no = %s",
+            [number],
+        )
+        ((phone, text, phone_hash),) = cur.fetchall()
+    assert phone.startswith("pd1.") and text.startswith("pd1.")
+    assert PERSON.phone not in phone + text + phone_hash and number not in text
+    (message,) = sms(number)
+    assert message.phone == PERSON.phone and number in message.text  # opened by the model
