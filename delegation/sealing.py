@@ -25,6 +25,7 @@ class ResealReport:
     cases: int = 0
     outbox: int = 0
     inbox: int = 0
+    sms: int = 0
     centres: int = 0
     by_centre: dict[str, int] = field(default_factory=dict)
 
@@ -132,5 +133,8 @@ def reseal_all(progress=None) -> ResealReport:
         if progress is not None:
             progress(centre)
     report.outbox = reseal_outbox()
+    from notifications.sealing import reseal_sms
+
+    report.sms = reseal_sms()  # the text messages to applicants (docs/notifications.md)
     report.centres = len(centres)
     return report

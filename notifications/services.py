@@ -65,10 +65,14 @@ _INSERT_STAFF = (
 )
 
 
-def sms_dedupe_key(kind: str, tracking_no: str, phone_hash: str, key: str = "") -> str:
+def sms_dedupe_key(kind: str, tracking_no: str, phone: str, key: str = "") -> str:
     """One message per case, kind and recipient (and ``key``: which notice, for kinds that may
-    happen more than once in a case's life)."""
-    return f"{kind}:{tracking_no}:{phone_hash[:16]}:{key}"[:200]
+    happen more than once in a case's life). The recipient is named by the masked number: not
+    by the lookup hash, which changes when the key rotates (a message written after a rotation
+    must still find its twin), and never by the number in full."""
+    from accounts.permissions import mask_phone
+
+    return f"{kind}:{tracking_no}:{mask_phone(phone)}:{key}"[:200]
 
 
 def notify_applicant(
@@ -105,7 +109,7 @@ def notify_applicant(
                 centre_id,
                 kind,
                 tracking_no,
-                sms_dedupe_key(kind, tracking_no, phone_hash, key),
+                sms_dedupe_key(kind, tracking_no, phone, key),
                 personal_data.seal(phone),
                 phone_hash,
                 language,
