@@ -196,13 +196,22 @@ def _masked(message: SmsMessage) -> str:
     return mask_phone(message.phone)
 
 
-def send_due(limit: int = 200, *, gateway=None, now: dt.datetime | None = None) -> SendReport:
-    """Handle up to ``limit`` due messages (each in its own transaction). Idempotent and safe
-    to run from several workers at once."""
+def send_due(
+    limit: int = 200,
+    *,
+    gateway=None,
+    now: dt.datetime | None = None,
+    budget_seconds: float | None = None,
+) -> SendReport:
+    """Handle up to ``limit`` due messages (each in its own transaction), or as many as fit in
+    ``budget_seconds``. Idempotent and safe to run from several workers at once."""
     gateway = gateway or default_gateway()
     report = SendReport()
+    started = time.monotonic()
     for _pass in range(limit):
         if not send_one(gateway, now, report):
+            break
+        if budget_seconds is not None and time.monotonic() - started > budget_seconds:
             break
     return report
 
@@ -212,12 +221,13 @@ _last_in_process = 0.0
 
 def send_in_process(every: float = 2.0) -> None:
     """The relay's turn for notifications when there is no broker (no Celery worker): at most
-    every ``every`` seconds, send what is due. Never raises (the relay must keep relaying)."""
+    every ``every`` seconds, send what is due, for at most about a second (a slow gateway must
+    not hold up the messages between centres). Never raises (the relay must keep relaying)."""
     global _last_in_process
     if time.monotonic() - _last_in_process < every:
         return
     _last_in_process = time.monotonic()
     try:
-        send_due(limit=50)
+        send_due(limit=50, budget_seconds=1.0)
     except Exception:
         log.exception("sending notifications failed; the next pass tries again")
