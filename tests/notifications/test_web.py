@@ -116,3 +116,28 @@ def test_the_opt_out_is_recorded_at_intake(agent_client):
     (preference,) = SmsPreference.objects.all()
     assert preference.opt_out and preference.centre.division_code == VILLAGE
     assert preference.updated_by  # the agent who recorded it
+
+
+def test_the_pages_run_a_constant_number_of_queries(township_client, agent_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(client, path: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(path).status_code == 200
+        return len(captured)
+
+    def add(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            notify.notify_staff(TOWNSHIP, "warning_red", f"N-{i}", {"step": "intake"})
+            notify.notify_applicant(
+                VILLAGE, "decided", tracking_no=f"N-{i}", phone=PHONE, args={"result": "approved"}
+            )
+
+    add(3, 0)
+    few = count(township_client, f"/c/{TOWNSHIP}/notifications/")
+    few_sms = count(agent_client, f"/c/{VILLAGE}/notifications/sms/")
+    add(25, 3)
+    assert count(township_client, f"/c/{TOWNSHIP}/notifications/") == few
+    assert count(agent_client, f"/c/{VILLAGE}/notifications/sms/") == few_sms
+    assert few <= 8 and few_sms <= 8, (few, few_sms)
