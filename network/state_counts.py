@@ -9,7 +9,7 @@ written in the same transaction as the case (``network.projection.record_case``)
 exactly as current as the cases the worklist lists.
 
 A bulk load (a benchmark, a rebuild of the projection) may switch the trigger off for its
-transaction (``deferred_state_counts``) and recount what it loaded in one statement
+connection (``deferred_state_counts``) and recount what it loaded in one statement
 (``rebuild_state_counts``): updating one counter row 200,000 times in one transaction would
 leave a chain of 200,000 row versions to walk.
 """
@@ -72,15 +72,15 @@ def state_counts(centre_id: int) -> dict[str, int]:
 
 @contextmanager
 def deferred_state_counts() -> Iterator[None]:
-    """Inside an atomic block: the trigger skips this transaction's projection writes; call
-    ``rebuild_state_counts`` for what was written before the block ends."""
+    """Skip the trigger's work on this connection (a bulk load of the projection); call
+    ``rebuild_state_counts`` afterwards for the centres loaded."""
     with connection.cursor() as cur:
-        cur.execute("SELECT set_config(%s, 'on', true)", [DEFER_SETTING])
+        cur.execute("SELECT set_config(%s, 'on', false)", [DEFER_SETTING])
     try:
         yield
     finally:
         with connection.cursor() as cur:
-            cur.execute("SELECT set_config(%s, 'off', true)", [DEFER_SETTING])
+            cur.execute("SELECT set_config(%s, 'off', false)", [DEFER_SETTING])
 
 
 def rebuild_state_counts(centre_ids: list[int] | None = None) -> None:
