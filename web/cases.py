@@ -105,6 +105,28 @@ def decorate(cases: list[Case], tier: str, clock: Clock) -> list[Case]:
     return cases
 
 
+def supervise(cases: list[Case], centre) -> list[Case]:
+    """Attach the supervision warnings (电子监察) recorded for these cases at ``centre``: all of
+    them (``web_warnings``, oldest first) and the level of the step each is at now
+    (``web_supervision``: yellow, red or None once the case moved on). One query."""
+    from supervision.models import Step
+    from supervision.services import case_warnings, current_level
+
+    found = case_warnings(centre, [case.pk for case in cases])
+    for case in cases:
+        case.web_warnings = found.get(case.pk, [])
+        case.web_supervision = current_level(case, centre.tier, case.web_warnings)
+        case.web_supervision_step = next(
+            (
+                Step(w.step).label
+                for w in reversed(case.web_warnings)
+                if w.level == case.web_supervision
+            ),
+            "",
+        )
+    return cases
+
+
 def _allowed(action: str, state: str, role: str) -> bool:
     roles, moves = TRANSITIONS[action]
     return role in roles and state in moves
