@@ -9,6 +9,7 @@ from unittest import mock
 import pytest
 from django.utils import timezone
 
+from core.roles import Actor, Role
 from tests.delegation.conftest import (  # noqa: F401 (fixtures)
     AGENT,
     COUNTY,
@@ -105,3 +106,44 @@ def at():
     yield set_time
     if patcher is not None:
         patcher.stop()
+
+
+# --- the web app's layer (demo users and the sample dictionary), for the pages' tests -----------
+
+from tests.web.conftest import (  # noqa: E402, F401 (fixtures)
+    ID_NUMBER,
+    ITEM,
+    ITEM_MATERIALS,
+    _layer_web,
+    agent_client,
+    county_client,
+    demo_users,
+    township_client,
+)
+from tests.web.conftest import drain as web_drain  # noqa: E402
+
+
+@pytest.fixture
+def web_decided(demo_users):  # noqa: F811
+    """SX-0020 logged at the village, escalated by the township, approved by the county."""
+    from delegation import services as s
+    from delegation.services import Applicant
+
+    agent = Actor("王代办", Role.AGENT, VILLAGE)
+    town = Actor("李窗口", Role.STAFF, TOWNSHIP)
+    county = Actor("张审批", Role.STAFF, COUNTY)
+    applicant = Applicant(kind="person", name="刘桂兰", id_number=ID_NUMBER, phone="13907171234")
+    case = s.log_request(
+        VILLAGE, agent, applicant=applicant, item_code=ITEM, materials_received=ITEM_MATERIALS
+    )
+    no = case.tracking_no
+    s.forward_case(VILLAGE, agent, no)
+    web_drain()
+    s.accept_case(TOWNSHIP, town, no)
+    s.escalate_case(TOWNSHIP, town, no)
+    web_drain()
+    s.accept_case(COUNTY, county, no)
+    s.start_review(COUNTY, county, no)
+    s.approve_case(COUNTY, county, no, note="符合条件")
+    web_drain()
+    return no, case.query_code
