@@ -21,6 +21,14 @@ from tests.api.conftest import (  # noqa: F401 (fixtures)
 )
 from tests.api.conftest import drain as api_drain
 
+#: The documented operations these tests run (tests/api/test_flow.py checks every one is run).
+RATINGS_FLOW = {
+    ("public", "RateService"),
+    ("staff", "Rectifications"),
+    ("staff", "RecordCallback"),
+    ("staff", "CloseRectification"),
+}
+
 
 def decided_chain(api, people) -> tuple[str, str]:
     agent, town, county = (people[k].token for k in ("agent", "town_staff", "county_staff"))
