@@ -12,6 +12,7 @@ from __future__ import annotations
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 #: The longest comment a citizen may leave (one screen on a phone).
 COMMENT_MAX_LENGTH = 500
@@ -81,7 +82,7 @@ class Rating(models.Model):
 
 class RectificationState(models.TextChoices):
     OPEN = "open", _("整改中")
-    CLOSED = "closed", _("已办结")
+    CLOSED = "closed", pgettext_lazy("rectification", "已办结")
 
 
 class Rectification(models.Model):
