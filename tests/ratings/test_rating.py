@@ -173,3 +173,31 @@ def test_the_rating_survives_later_writes_and_a_rebuild_of_the_projection(decide
     county = CaseRecord.objects.get(tracking_no=decided.tracking_no, centre_code=COUNTY)
     assert county.rating == 2
     assert bucket(COUNTY)["rated_2"] == 1
+
+
+def test_too_many_wrong_query_codes_are_refused_for_a_while(decided, settings):
+    settings.TRACKING_FAILURES_PER_CLIENT = 2
+    for _ in range(2):
+        wrong = lambda: ratings.rate_from_tracking(  # noqa: E731
+            decided.tracking_no, "WRONGCODE", COUNTY, level=5, client="198.51.100.9"
+        )
+        assert code_of(wrong) == "case_not_found"
+    right = lambda: ratings.rate_from_tracking(  # noqa: E731
+        decided.tracking_no, decided.query_code, COUNTY, level=5, client="198.51.100.9"
+    )
+    assert code_of(right) == "too_many_attempts"
+    assert not Rating.objects.exists()
+
+
+def test_the_desk_page_offers_the_rating_until_the_deciding_centre_is_rated(decided):
+    from delegation.models import Case
+    from tenants.models import ServiceCentre
+    from tenants.tenancy import in_centre
+    from web.cases import actions_for
+
+    village = ServiceCentre.objects.get(division_code=VILLAGE)
+    with in_centre(village):
+        case = Case.objects.get(tracking_no=decided.tracking_no)
+    assert "rate" in actions_for(case, village, "agent")
+    ratings.rate_from_link(links.make_token(decided.tracking_no, COUNTY), level=4)
+    assert "rate" not in actions_for(case, village, "agent")

@@ -150,3 +150,13 @@ def test_an_open_rectification_warns_yellow_then_red(decided, at):
     assert (red.level, red.days_left, red.overdue) == ("red", -2, 2)
     assert ratings.overdue_counts(dt.date(2026, 10, 27)) == {COUNTY: 1}
     assert ratings.overdue_counts(dt.date(2026, 10, 23)) == {}
+
+
+def test_an_unknown_state_or_centre_is_refused(decided):
+    assert code_of(lambda: ratings.list_rectifications(COUNTY, COUNTY_STAFF, state="lost")) == (
+        "invalid_state"
+    )
+    assert code_of(lambda: ratings.list_rectifications("999999", COUNTY_STAFF)) == (
+        "centre_not_found"
+    )
+    assert [r.pk for r in ratings.list_rectifications(COUNTY, COUNTY_STAFF, state="open")] == []
