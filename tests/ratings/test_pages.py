@@ -145,3 +145,46 @@ def test_an_overdue_rectification_is_red_on_the_list(web_decided, county_client)
     )  # long over
     listing = text(county_client.get(f"/c/{COUNTY}/ratings/"))
     assert 'class="badge red"' in listing and "逾期" in listing
+
+
+def test_the_list_and_page_run_the_same_queries_with_more_rectifications(county_client):
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from ratings.models import Rating
+    from tenants.models import ServiceCentre
+
+    county = ServiceCentre.objects.get(division_code=COUNTY)
+
+    def add(n: int) -> int:
+        now = timezone.now()
+        for i in range(n):
+            rating = Rating.objects.create(
+                tracking_no=f"{COUNTY}-20260105-{Rating.objects.count() + 1:05d}",
+                centre=county, centre_code=COUNTY, tier="county", case_id=1000 + i, level=1,
+                source="desk", deciding=True, decided_on=dt.date(2026, 1, 5), created_at=now,
+            )  # fmt: skip
+            r = Rectification.objects.create(
+                rating=rating, centre=county, centre_code=COUNTY, tracking_no=rating.tracking_no,
+                opened_on=dt.date(2026, 1, 5), due_on=dt.date(2026, 1, 26), created_at=now,
+            )  # fmt: skip
+            Callback.objects.create(
+                rectification=r, called_by="张审批", called_at=now, result="已回访", recorded_at=now
+            )
+        return r.pk
+
+    def queries(url: str) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert county_client.get(url).status_code == 200
+        return len(captured)
+
+    pk = add(2)
+    queries(f"/c/{COUNTY}/ratings/")  # warm the per-process caches (calendar, session)
+    few, few_page = queries(f"/c/{COUNTY}/ratings/"), queries(f"/c/{COUNTY}/ratings/{pk}/")
+    pk = add(20)
+    many, many_page = queries(f"/c/{COUNTY}/ratings/"), queries(f"/c/{COUNTY}/ratings/{pk}/")
+    assert (few, few_page) == (many, many_page)
+    assert many <= 10 and many_page <= 10, (many, many_page)
