@@ -19,6 +19,7 @@ import graphene
 from accounts import schema as accounts
 from catalog import schema as catalog
 from delegation import schema as delegation
+from ratings import schema as ratings
 from tenants import schema as tenants
 
 
@@ -49,12 +50,23 @@ NetworkQuery = _root(
     getattr(_assessment, "Query", None),
 )
 NetworkMutation = _root(
-    "Mutation", accounts.Mutation, catalog.Mutation, getattr(_assessment, "Mutation", None)
+    "Mutation",
+    accounts.Mutation,
+    catalog.Mutation,
+    getattr(_assessment, "Mutation", None),
+    ratings.NetworkMutation,
 )
 CentreQuery = _root(
-    "Query", accounts.Query, tenants.CentreQuery, catalog.Query, delegation.CentreQuery
+    "Query",
+    accounts.Query,
+    tenants.CentreQuery,
+    catalog.Query,
+    delegation.CentreQuery,
+    ratings.CentreQuery,
 )
-CentreMutation = _root("Mutation", accounts.Mutation, delegation.CentreMutation)
+CentreMutation = _root(
+    "Mutation", accounts.Mutation, delegation.CentreMutation, ratings.CentreMutation
+)
 
 network_schema = graphene.Schema(query=NetworkQuery, mutation=NetworkMutation)
 centre_schema = graphene.Schema(query=CentreQuery, mutation=CentreMutation)

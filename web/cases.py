@@ -132,6 +132,13 @@ def _allowed(action: str, state: str, role: str) -> bool:
     return role in roles and state in moves
 
 
+def _unrated(case: Case) -> bool:
+    """The desk's 评价 form rates the deciding centre: offered until that one is rated."""
+    from ratings.services import outcome_rating
+
+    return outcome_rating(case) is None
+
+
 def actions_for(case: Case, centre, role: str) -> set[str]:
     """The actions a case's page offers this role at this centre in the case's state."""
     state, tier = case.state, centre.tier
@@ -165,7 +172,7 @@ def actions_for(case: Case, centre, role: str) -> set[str]:
         offered.add("withdraw")
     if _allowed("deliver", state, role):
         offered.add("deliver")
-    if case.rating is None and (state == State.DELIVERED or state in DECIDED_STATES):
+    if (state == State.DELIVERED or state in DECIDED_STATES) and _unrated(case):
         offered.add("rate")
     if role == Role.SYSTEM:
         return set()
