@@ -19,6 +19,8 @@ import graphene
 from accounts import schema as accounts
 from catalog import schema as catalog
 from delegation import schema as delegation
+from notifications import schema as notifications
+from ratings import schema as ratings
 from tenants import schema as tenants
 
 
@@ -33,7 +35,6 @@ def _optional(module: str):
 
 
 _assessment = _optional("assessment.schema")
-_notifications = _optional("notifications.schema")
 
 
 def _root(name: str, *parts) -> type[graphene.ObjectType]:
@@ -50,7 +51,11 @@ NetworkQuery = _root(
     getattr(_assessment, "Query", None),
 )
 NetworkMutation = _root(
-    "Mutation", accounts.Mutation, catalog.Mutation, getattr(_assessment, "Mutation", None)
+    "Mutation",
+    accounts.Mutation,
+    catalog.Mutation,
+    getattr(_assessment, "Mutation", None),
+    ratings.NetworkMutation,
 )
 CentreQuery = _root(
     "Query",
@@ -58,13 +63,15 @@ CentreQuery = _root(
     tenants.CentreQuery,
     catalog.Query,
     delegation.CentreQuery,
-    getattr(_notifications, "CentreQuery", None),
+    ratings.CentreQuery,
+    notifications.CentreQuery,
 )
 CentreMutation = _root(
     "Mutation",
     accounts.Mutation,
     delegation.CentreMutation,
-    getattr(_notifications, "CentreMutation", None),
+    ratings.CentreMutation,
+    notifications.CentreMutation,
 )
 
 network_schema = graphene.Schema(query=NetworkQuery, mutation=NetworkMutation)

@@ -71,6 +71,7 @@ SHARED_APPS = [
     "accounts",
     "assessment",
     "supervision",
+    "ratings",
     "notifications",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -266,6 +267,10 @@ LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES"
 TRACKING_FAILURES_PER_CLIENT = int(os.environ.get("TRACKING_FAILURES_PER_CLIENT", "10"))
 TRACKING_FAILURE_WINDOW_MINUTES = int(os.environ.get("TRACKING_FAILURE_WINDOW_MINUTES", "15"))
 
+# --- The citizen's rating (ratings) -------------------------------------------------------------
+#: How long a rating invitation link (/rate/<token>/) stays valid.
+RATING_LINK_MAX_AGE_DAYS = int(os.environ.get("RATING_LINK_MAX_AGE_DAYS", "30"))
+
 
 # --- Keys (personal data, message signatures) ------------------------------------------------
 def _keys(variable: str, filename: str, why: str = "") -> str:
@@ -412,8 +417,6 @@ SMS_RETRY_CAP_SECONDS = int(os.environ.get("SMS_RETRY_CAP_SECONDS", "3600"))
 SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "10"))
 #: A finished case still unrated this many days after its decision gets a rating invitation.
 NOTIFY_RATING_AFTER_DAYS = int(os.environ.get("NOTIFY_RATING_AFTER_DAYS", "3"))
-#: How long the link of a rating invitation stays valid.
-NOTIFY_RATING_LINK_DAYS = int(os.environ.get("NOTIFY_RATING_LINK_DAYS", "30"))
 #: The address citizens reach the site at, for links in text messages.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

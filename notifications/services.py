@@ -303,51 +303,63 @@ def centre_sms(centre: ServiceCentre, actor: Actor, *, tracking_no: str | None =
 
 
 def invite_ratings(*, now: dt.datetime | None = None) -> int:
-    """Write a rating invitation for every finished case, at the centre of application, still
-    unrated ``NOTIFY_RATING_AFTER_DAYS`` after its decision (and decided within the life of a
-    link, ``NOTIFY_RATING_LINK_DAYS``: older cases are not invited). Candidates come from the
-    projection in one query; each centre with candidates reads their phones in one query.
-    Idempotent: an invited case is never invited again. Returns the invitations written."""
+    """Write a rating invitation for every decided case whose deciding hop (the rating that
+    counts, docs/ratings.md) is still unrated ``NOTIFY_RATING_AFTER_DAYS`` after the decision,
+    and decided within the life of a link (``RATING_LINK_MAX_AGE_DAYS``: older cases are not
+    invited). The SMS goes from the centre of application; its link names the deciding hop.
+    Candidates come from the projection in one query; each centre of application with
+    candidates reads their phones in one query. Idempotent: a case is invited once.
+    Returns the invitations written."""
     from delegation.models import Case
     from network.models import CaseRecord
-    from notifications.rating_links import rating_url
+    from ratings.links import link_path
+    from ratings.models import Rating
     from tenants.tenancy import in_centre
 
     now = now or timezone.now()
     newest = now - dt.timedelta(days=settings.NOTIFY_RATING_AFTER_DAYS)
-    oldest = now - dt.timedelta(days=settings.NOTIFY_RATING_LINK_DAYS)
-    invited = SmsMessage.objects.filter(
-        kind=SmsKind.RATING, centre_id=OuterRef("centre_id"), tracking_no=OuterRef("tracking_no")
+    oldest = now - dt.timedelta(days=settings.RATING_LINK_MAX_AGE_DAYS)
+    rated = Rating.objects.filter(
+        tracking_no=OuterRef("tracking_no"), centre_id=OuterRef("centre_id")
     )
+    invited = SmsMessage.objects.filter(kind=SmsKind.RATING, tracking_no=OuterRef("tracking_no"))
     connection.set_schema_to_public()
-    records = (
+    deciding = (
         CaseRecord.objects.filter(
             state__in=["approved", "denied", "delivered"],
-            rating__isnull=True,
             decided_at__lte=newest,
             decided_at__gte=oldest,
-            received_from_centre="",
+            escalated_at__isnull=True,  # decided there, never handed up: the deciding hop
+            rating__isnull=True,  # a rating recorded before the ratings app
         )
-        .exclude(channel="delegated")
+        .exclude(Exists(rated))
         .exclude(Exists(invited))
-        .values_list("centre_id", "case_id")
+        .values_list("tracking_no", "origin_centre", "centre_code")
     )
-    by_centre: dict[int, list[int]] = {}
-    for centre_id, case_id in records:
-        by_centre.setdefault(centre_id, []).append(case_id)
+    by_origin: dict[str, dict[str, str]] = {}
+    for tracking_no, origin, decided_at in deciding:
+        by_origin.setdefault(origin, {})[tracking_no] = decided_at
     written = 0
-    for centre in ServiceCentre.objects.filter(pk__in=by_centre).order_by("division_code"):
+    for centre in ServiceCentre.objects.filter(division_code__in=by_origin).order_by(
+        "division_code"
+    ):
+        hops = by_origin[centre.division_code]
         with in_centre(centre), transaction.atomic():
-            cases = Case.objects.filter(pk__in=by_centre[centre.pk], rating__isnull=True).only(
-                "tracking_no", "applicant_phone"
+            cases = Case.objects.filter(tracking_no__in=list(hops)).only(
+                "tracking_no", "applicant_phone", "channel"
             )
             for case in cases:
+                if case.channel == "delegated":
+                    continue  # not the centre of application (a number reused? never invite)
+                link = settings.PUBLIC_BASE_URL + link_path(
+                    case.tracking_no, hops[case.tracking_no]
+                )
                 written += notify_applicant(
                     centre.division_code,
                     SmsKind.RATING,
                     tracking_no=case.tracking_no,
                     phone=case.applicant_phone,
-                    args={"link": rating_url(case.tracking_no, centre.division_code)},
+                    args={"link": link},
                     at=now,
                 )
     return written

@@ -18,5 +18,6 @@ urlpatterns = [
     path("cases/<str:tracking_no>/decision/", desk.decision, name="decision"),
     path("cases/<str:tracking_no>/<str:action>/", desk.act, name="act"),
     path("head/", include("web.urls_head")),
+    path("ratings/", include("web.urls_ratings")),
     path("notifications/", include("web.urls_notifications")),
 ]
