@@ -19,6 +19,7 @@ import graphene
 from accounts import schema as accounts
 from catalog import schema as catalog
 from delegation import schema as delegation
+from supervision import schema as supervision
 from tenants import schema as tenants
 
 
@@ -47,14 +48,26 @@ NetworkQuery = _root(
     catalog.Query,
     delegation.NetworkQuery,
     getattr(_assessment, "Query", None),
+    supervision.NetworkQuery,
 )
 NetworkMutation = _root(
-    "Mutation", accounts.Mutation, catalog.Mutation, getattr(_assessment, "Mutation", None)
+    "Mutation",
+    accounts.Mutation,
+    catalog.Mutation,
+    getattr(_assessment, "Mutation", None),
+    supervision.NetworkMutation,
 )
 CentreQuery = _root(
-    "Query", accounts.Query, tenants.CentreQuery, catalog.Query, delegation.CentreQuery
+    "Query",
+    accounts.Query,
+    tenants.CentreQuery,
+    catalog.Query,
+    delegation.CentreQuery,
+    supervision.CentreQuery,
 )
-CentreMutation = _root("Mutation", accounts.Mutation, delegation.CentreMutation)
+CentreMutation = _root(
+    "Mutation", accounts.Mutation, delegation.CentreMutation, supervision.CentreMutation
+)
 
 network_schema = graphene.Schema(query=NetworkQuery, mutation=NetworkMutation)
 centre_schema = graphene.Schema(query=CentreQuery, mutation=CentreMutation)

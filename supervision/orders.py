@@ -549,3 +549,15 @@ def case_orders(case_ids: Iterable[int]) -> dict[int, list]:
     for order in ReceivedOrder.objects.filter(case_id__in=list(case_ids)).order_by("-issued_at"):
         found.setdefault(order.case_id, []).append(order)
     return found
+
+
+def received_orders(*, open_only: bool = False, tracking_no: str | None = None) -> list:
+    """The orders the selected centre received: open ones by deadline, then answered ones."""
+    from supervision.centre.models import ReceivedOrder
+
+    found = ReceivedOrder.objects.all()
+    if open_only:
+        found = found.filter(outcome="")
+    if tracking_no:
+        found = found.filter(tracking_no=tracking_no.strip())
+    return sorted(found[:200], key=lambda o: (bool(o.outcome), o.deadline, o.issued_at))
