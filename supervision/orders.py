@@ -561,3 +561,38 @@ def received_orders(*, open_only: bool = False, tracking_no: str | None = None) 
     if tracking_no:
         found = found.filter(tracking_no=tracking_no.strip())
     return sorted(found[:200], key=lambda o: (bool(o.outcome), o.deadline, o.issued_at))
+
+
+#: Red cases of a subtree: a red warning for the step the case is at now (the step follows from
+#: the projection's state, as in the evaluation), with no open order yet. Oldest deadline first.
+_RED_CASES_SQL = """
+SELECT w.centre_code, c.name, w.tracking_no, w.step, w.deadline, r.item_code
+  FROM supervision_warning w
+  JOIN network_caserecord r ON r.centre_id = w.centre_id AND r.case_id = w.case_id
+  JOIN tenants_servicecentre c ON c.id = w.centre_id
+ WHERE w.level = 'red' AND w.centre_code LIKE %s
+   AND w.step = CASE WHEN r.state = 'submitted' AND r.tier = 'village' THEN 'forward'
+                     WHEN r.state = 'submitted' THEN 'intake'
+                     WHEN r.state IN ('accepted', 'in_review') THEN 'decide'
+                     WHEN r.state IN ('approved', 'denied') AND r.received_from_centre = ''
+                          THEN 'deliver' END
+   AND NOT EXISTS (SELECT 1 FROM supervision_supervisionorder o
+                    WHERE o.centre_id = w.centre_id AND o.case_id = w.case_id AND o.outcome = '')
+ ORDER BY w.deadline, w.centre_code, w.tracking_no
+ LIMIT %s
+"""
+
+
+def red_cases(actor: Actor | None, *, county: str | None = None, limit: int = 100) -> list[dict]:
+    """The cases a supervisor may order now: red for their current step, in the jurisdiction
+    (of one county), no open order on them."""
+    root = supervisor_centre(actor)
+    prefix = subtree_prefix(root.tier, root.division_code)
+    county = (county or "").strip()
+    if county:
+        require_in_jurisdiction(root, county, field="county")
+        prefix = county
+    with connection.cursor() as cur:
+        cur.execute(_RED_CASES_SQL, [prefix + "%", limit])
+        names = ("centre_code", "centre_name", "tracking_no", "step", "deadline", "item_code")
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from supervision.models import Outcome
+from supervision.models import Outcome, Step
 
 
 class ReceivedOrder(models.Model):
@@ -26,7 +26,7 @@ class ReceivedOrder(models.Model):
     issuer_code = models.CharField(_("督办单位"), max_length=12)
     issuer_name = models.CharField(_("督办单位"), max_length=100)
     issued_by = models.CharField(_("督办人"), max_length=100)
-    step = models.CharField(_("环节"), max_length=10)
+    step = models.CharField(_("环节"), max_length=10, choices=Step.choices)
     deadline = models.DateField(_("督办期限"))
     note = models.TextField(_("督办意见"))
     issued_at = models.DateTimeField(_("督办时间"))
