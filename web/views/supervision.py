@@ -197,7 +197,7 @@ class IssueForm(forms.Form):
 def issue(request: HttpRequest) -> HttpResponse:
     """Issue a 督办 on one red case (``?centre=…&no=…``)."""
     try:
-        membership, actor = _reader(request)
+        _membership, actor = _reader(request)
         if actor.role != Role.SUPERVISOR:
             raise PermissionDenied(_("只有督办员可以督办。"), code="not_supervisor")
     except PermissionDenied as error:
