@@ -18,15 +18,32 @@ from supervision.models import SupervisionOrder
 from tests.api.conftest import COUNTY, OTHER_COUNTY, TOWNSHIP, drain
 from tests.api.test_worklist import window_case
 
+#: The documented operations the scenarios below run (tests/api/test_flow.py checks that every
+#: documented operation is run by some scenario).
+SUPERVISION_FLOW = {
+    ("supervisor", "SupervisorLogin"),
+    ("supervisor", "IssueSupervisionOrder"),
+    ("supervisor", "SupervisionOrders"),
+    ("supervisor", "RedCards"),
+    ("staff", "ReceivedSupervisionOrders"),
+    ("staff", "AnswerSupervisionOrder"),
+}
 
-def supervisor(network, code: str, name: str = "郑督办") -> str:
-    from django.contrib.auth import get_user_model
 
+def supervisor(network, code: str, name: str = "郑督办", api=None) -> str:
+    """A supervisor at ``code``; their token (through the documented login when ``api``)."""
     from accounts import services
+    from accounts.demo import DEMO_PASSWORD
 
-    user = get_user_model().objects.create(username=f"supervisor.{code}", first_name=name)
+    username = f"supervisor.{code}"
+    user = services.create_user(username, password=DEMO_PASSWORD, display_name=name, validate=False)
     services.grant_membership(user, network[code], Role.SUPERVISOR)
-    return services.issue_token(user, centre=None).token
+    if api is None:
+        return services.issue_token(user, centre=None).token
+    login = api.op(
+        "supervisor", "SupervisorLogin", {"username": username, "password": DEMO_PASSWORD}
+    )
+    return login.ok("login")["token"]
 
 
 def red_case(network) -> str:
@@ -45,7 +62,7 @@ def issue(api, token, no, **variables):
 
 
 def test_issue_answer_and_read_back(api, network, people):
-    token = supervisor(network, COUNTY)
+    token = supervisor(network, COUNTY, api=api)
     no = red_case(network)
     order = issue(api, token, no).ok("issueSupervisionOrder")["order"]
     assert (order["trackingNo"], order["step"], order["outcome"], order["redCard"]) == (
@@ -84,6 +101,9 @@ def test_issue_answer_and_read_back(api, network, people):
     # The city's assessor reads the same list.
     listed = api.op("supervisor", "SupervisionOrders", {}, token=people["assessor"].token)
     assert listed.payload("supervisionOrders")["totalCount"] == 1
+    cards = api.op("supervisor", "RedCards", {}, token=token)
+    assert cards.payload("redCards")["totalCount"] == 0  # answered in time
+    assert api.operations_run >= SUPERVISION_FLOW
 
 
 def test_red_cards_are_listed_for_the_city(api, network, people):
