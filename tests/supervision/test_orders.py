@@ -230,6 +230,7 @@ def test_another_centre_cannot_see_or_answer_the_order(network):
             "supervision_deadline_not_working_day",
         ),
         (COUNTY_SUPERVISOR, TOWNSHIP, {"deadline": "next year"}, "supervision_deadline_too_far"),
+        (COUNTY_SUPERVISOR, TOWNSHIP, {"deadline": "2027-01-05"}, "supervision_deadline_invalid"),
     ],
 )
 def test_bad_orders_are_refused_and_nothing_is_written(network, actor, where, kwargs, code):
