@@ -360,7 +360,8 @@ def case_moved(centre: ServiceCentre, case, actor: Actor) -> None:
         )
 
 
-def _order_id(order_id) -> uuid.UUID | None:
+def parse_order_id(order_id) -> uuid.UUID | None:
+    """An order's id from what a client sent (None if it is not one)."""
     try:
         return order_id if isinstance(order_id, uuid.UUID) else uuid.UUID(str(order_id))
     except ValueError:
@@ -394,7 +395,7 @@ def answer_order(centre: ServiceCentre | str, actor: Actor, order_id, *, note: s
         code="supervision_explanation_required",
         message=_("请填写情况说明：办件为何尚未推进、何时办结。"),
     )
-    pk = _order_id(order_id)
+    pk = parse_order_id(order_id)
     with in_centre(centre), transaction.atomic():
         order = ReceivedOrder.objects.select_for_update().filter(pk=pk).first() if pk else None
         if order is None:

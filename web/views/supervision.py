@@ -63,7 +63,7 @@ class AnswerForm(forms.Form):
 def _received(order_id: str):
     from supervision.centre.models import ReceivedOrder
 
-    pk = orders._order_id(order_id)
+    pk = orders.parse_order_id(order_id)
     order = ReceivedOrder.objects.filter(pk=pk).first() if pk else None
     if order is None:
         raise Http404
