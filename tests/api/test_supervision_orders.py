@@ -164,3 +164,30 @@ def test_another_centre_cannot_answer(api, network, people):
         "staff", "ReceivedSupervisionOrders", {}, centre=COUNTY, token=people["county_staff"].token
     ).payload("supervisionOrders")
     assert received == []
+
+
+def test_the_lists_cost_the_same_queries_for_2_or_6_orders(api, network, people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    token = supervisor(network, COUNTY)
+
+    def count(operation: str) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            api.op("supervisor", operation, {}, token=token).payload(
+                "supervisionOrders" if operation == "SupervisionOrders" else "redCards"
+            )
+        return len(queries)
+
+    def add(n: int) -> None:
+        for _ in range(n):
+            order = issue(api, token, red_case(network)).ok("issueSupervisionOrder")["order"]
+        orders.issue_red_cards(
+            today=dt.date.fromisoformat(order["deadline"]) + dt.timedelta(days=1)
+        )
+
+    add(2)
+    few = count("SupervisionOrders"), count("RedCards")
+    add(4)
+    many = count("SupervisionOrders"), count("RedCards")
+    assert few == many, (few, many)
