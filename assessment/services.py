@@ -242,6 +242,7 @@ def _compute(
         prefix, as_of, as_of_date, ind.local_midnight(cutoff + dt.timedelta(days=1))
     )
     supervised = ind.supervision_counters(prefix, period)
+    rectifications = ind.rectification_counters(prefix, period, as_of, as_of_date)
     step("open_cases")
 
     heads = {
@@ -260,6 +261,7 @@ def _compute(
             status[centre["id"]],
             supervised.get(centre["id"]),
         )
+        totals.update(rectifications.get(centre["id"], {}))
         for p in {code[:n] for n in SUBTREE_PREFIX_LENGTH.values()}:  # every subtree above it
             if p in subtree_totals:
                 ind.add_totals(subtree_totals[p], totals)

@@ -8,7 +8,7 @@ straight into the centres' schemas, the projection built from them with SQL), th
 2026-11-02 (the Monday after the data's year):
 
 1. ``supervision.services.evaluate``: one statement over ``network_caserecord``, every open
-   case's step, deadline and level, the warnings not yet recorded inserted (under a table
+   case's step, deadline and level, the warnings not yet recorded inserted (under an advisory
    lock: one evaluation at a time); timed
    on an empty warning table (``--repeat`` times, the table emptied between runs), then once
    more on the full table (the steady state of the hourly task: nothing new to record);

@@ -19,6 +19,7 @@ import graphene
 from accounts import schema as accounts
 from catalog import schema as catalog
 from delegation import schema as delegation
+from ratings import schema as ratings
 from supervision import schema as supervision
 from tenants import schema as tenants
 
@@ -55,6 +56,7 @@ NetworkMutation = _root(
     accounts.Mutation,
     catalog.Mutation,
     getattr(_assessment, "Mutation", None),
+    ratings.NetworkMutation,
     supervision.NetworkMutation,
 )
 CentreQuery = _root(
@@ -63,10 +65,15 @@ CentreQuery = _root(
     tenants.CentreQuery,
     catalog.Query,
     delegation.CentreQuery,
+    ratings.CentreQuery,
     supervision.CentreQuery,
 )
 CentreMutation = _root(
-    "Mutation", accounts.Mutation, delegation.CentreMutation, supervision.CentreMutation
+    "Mutation",
+    accounts.Mutation,
+    delegation.CentreMutation,
+    ratings.CentreMutation,
+    supervision.CentreMutation,
 )
 
 network_schema = graphene.Schema(query=NetworkQuery, mutation=NetworkMutation)

@@ -116,7 +116,7 @@ class ItemLimit(models.Model):
 class Warning(models.Model):
     """A step of a case ran short of time (yellow) or over it (red) at the centre holding it.
 
-    Append-only: written by ``services.evaluate`` (one at a time, under a table lock) for the
+    Append-only: written by ``services.evaluate`` (one at a time, under an advisory lock) for the
     (centre, case, step, level) not recorded yet, so a second or concurrent evaluation records
     nothing twice; the unique constraint guards it.
     ``centre`` is the centre that held the case at that step (环节超时): the one to answer for it.

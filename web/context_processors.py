@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import Role
+from core.roles import DESK_ROLES, Role
 from web import links
 from web.session import current_membership
 
@@ -31,7 +31,9 @@ def _nav(membership) -> list[tuple[str, str, str]]:
         ]
         if role == Role.HEAD:
             items.append(("head", _("中心工作量"), links.centre_url(code, "web:head")))
-    elif role == Role.ASSESSOR:
+    if role in DESK_ROLES:
+        items.append(("ratings", _("差评整改"), links.centre_url(code, "web:rectifications")))
+    if role == Role.ASSESSOR:
         items.append(("assess", _("考核"), links.public_url("web:assess")))
     elif role == Role.DICTIONARY_ADMIN:
         items.append(("dictionary", _("事项库"), links.public_url("web:dictionary")))

@@ -19,4 +19,5 @@ urlpatterns = [
     path("cases/<str:tracking_no>/<str:action>/", desk.act, name="act"),
     path("head/", include("web.urls_head")),
     path("supervision/<str:order_id>/", supervision.answer, name="supervision-answer"),
+    path("ratings/", include("web.urls_ratings")),
 ]
