@@ -35,6 +35,8 @@ DEMO_USERS = [
     DemoUser("head.420500", "钱主任", Role.HEAD, "420500"),
     DemoUser("assessor.420500", "孙考核", Role.ASSESSOR, "420500"),
     DemoUser("dictadmin.420500", "周事项", Role.DICTIONARY_ADMIN, "420500"),
+    DemoUser("supervisor.420500", "吴督办", Role.SUPERVISOR, "420500"),
+    DemoUser("supervisor.420506", "郑督办", Role.SUPERVISOR, "420506"),
 ]
 
 

@@ -29,6 +29,7 @@ class MemberRole(models.TextChoices):
     HEAD = Role.HEAD.value, Role.HEAD.label
     ASSESSOR = Role.ASSESSOR.value, Role.ASSESSOR.label
     DICTIONARY_ADMIN = Role.DICTIONARY_ADMIN.value, Role.DICTIONARY_ADMIN.label
+    SUPERVISOR = Role.SUPERVISOR.value, Role.SUPERVISOR.label
 
 
 #: The tiers at which each role may be held.
@@ -38,6 +39,7 @@ ROLE_TIERS: dict[str, frozenset[str]] = {
     MemberRole.HEAD: frozenset({Tier.VILLAGE, Tier.TOWNSHIP, Tier.COUNTY, Tier.CITY}),
     MemberRole.ASSESSOR: frozenset({Tier.CITY}),
     MemberRole.DICTIONARY_ADMIN: frozenset({Tier.CITY}),
+    MemberRole.SUPERVISOR: frozenset({Tier.CITY, Tier.COUNTY}),
 }
 
 

@@ -7,6 +7,8 @@
   staff see their centre's cases, which include the cases delegated to it.
 * A centre head also sees the workload of its subtree (aggregates, no personal data).
 * Assessors read network-wide aggregates within their city's subtree.
+* Supervisors (督办员, city or county) issue supervision orders on red cases of their subtree
+  and read its orders and red cards (``supervision.orders``).
 * Only dictionary admins change the item dictionary.
 * ID numbers and phones are masked in lists, and in full only for the roles that deal with the
   applicant (agents and staff), on a case's own page.
@@ -24,8 +26,9 @@ from tenants.models import ServiceCentre
 #: Roles that work a centre's desk, strongest first (a user holding several acts as the first).
 DESK_PRECEDENCE = (Role.HEAD, Role.STAFF, Role.AGENT)
 assert frozenset(DESK_PRECEDENCE) == DESK_ROLES  # one order over the one set (core.roles)
-#: Roles that work on the network as a whole (city memberships, network endpoint).
-NETWORK_ROLES = frozenset({Role.ASSESSOR, Role.DICTIONARY_ADMIN})
+#: Roles that work on the network (network endpoint, the web app's public side): assessors and
+#: dictionary admins at the city, supervisors (督办员) at a city or county over its subtree.
+NETWORK_ROLES = frozenset({Role.ASSESSOR, Role.DICTIONARY_ADMIN, Role.SUPERVISOR})
 #: Roles that see applicants' ID numbers and phones in full on a case's page.
 FULL_PERSONAL_DATA_ROLES = frozenset({Role.AGENT, Role.STAFF})
 

@@ -13,10 +13,14 @@ gets, so the stored version 1 scores the same).
 
 DEFAULT_SCHEME_NAME = "政务服务体系建设年度考核"
 
+#: The deduction per red card (红牌) and its cap, in the default scheme's adjustments.
+RED_CARD_POINTS = 1
+RED_CARD_CAP = 10
+
 DEFAULT_SCHEME = {
     "description": (
         "覆盖率20分、六有15分、按期办结率20分、提前办结率10分、即办件比例10分、满意率15分、"
-        "流转时效10分；超期件、滞留件、无办件中心扣分，节约工作日加分，各项均设上限。"
+        "流转时效10分；超期件、滞留件、无办件中心、红牌扣分，节约工作日加分，各项均设上限。"
     ),
     "indicators": [
         # 服务网点覆盖率: 100% full marks, ≥95% 80%, ≥90% 60%, below nothing.
@@ -69,6 +73,8 @@ DEFAULT_SCHEME = {
         {"key": "overdue", "kind": "penalty", "points": 0.5, "cap": 10},
         {"key": "stuck_chains", "kind": "penalty", "points": 0.5, "cap": 5},
         {"key": "idle_centres", "kind": "penalty", "points": 1, "cap": 5},
+        # 红牌: a supervision order (督办) left unanswered past its deadline.
+        {"key": "red_cards", "kind": "penalty", "points": RED_CARD_POINTS, "cap": RED_CARD_CAP},
         {"key": "avg_saved_vs_promised", "kind": "bonus", "points": 1, "cap": 3},
     ],
     "stuck_after_working_days": 10,

@@ -85,6 +85,10 @@ CASE_COLUMNS = [
     ("turnaround_days", _("平均停留工作日"), DECIMAL),
     ("stuck_chains", _("滞留件数"), None),
     ("open_cases", _("期末在办件"), None),
+    ("warnings_yellow", _("黄色预警数"), None),
+    ("warnings_red", _("红色预警数"), None),
+    ("supervision_orders", _("督办数"), None),
+    ("red_cards", _("红牌数"), None),
 ]
 SCORE_COLUMNS = [
     ("base_score", _("基础分"), DECIMAL),

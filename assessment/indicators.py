@@ -40,6 +40,10 @@ the projection: one case at one centre, so a chain village → township → coun
 * The **as-of time** of the open-case figures is the end of the period, or the run time for a
   period not yet over. Whether a case was open then is read from its timestamps; whether it was
   waiting for supplements from its current state (the projection keeps no pause history).
+* **supervision 电子监察 and 督办**: the yellow and red warnings raised in the period at the
+  centre named for the step (``supervision_warning.raised_on``), the supervision orders issued
+  on its cases in the period, and the red cards it was given in the period (an order left
+  unanswered past its deadline). The default scheme deducts points per red card.
 * **idle centres 无办件中心**: centres active at the end of the period with no case event
   (arrival, acceptance, decision, hand-up, departure) in the period.
 
@@ -85,6 +89,8 @@ SIX = [name for name, _label in SIX_ESSENTIALS]
 UNIT_TIERS = [Tier.COUNTY, Tier.TOWNSHIP, Tier.VILLAGE]
 ALL_TIERS = [Tier.CITY, Tier.COUNTY, Tier.TOWNSHIP, Tier.VILLAGE]
 OPEN_COUNTERS = ["open_cases", "overdue_open", "stuck_chains"]
+#: 电子监察 and 督办 at each centre in the period (``supervision_counters``).
+SUPERVISION_COUNTERS = ["warnings_yellow", "warnings_red", "supervision_orders", "red_cards"]
 #: 差评整改 of the rectifications opened in the period (``rectification_counters``).
 RECTIFICATION_COUNTERS = [
     "bad_ratings",
@@ -100,6 +106,7 @@ ACTIVITY = ["received", "accepted", "refused", "completed", "forwarded", "escala
 TOTALS = [
     *COUNTERS,
     *OPEN_COUNTERS,
+    *SUPERVISION_COUNTERS,
     *RECTIFICATION_COUNTERS,
     "centres",
     "idle_centres",
@@ -203,6 +210,45 @@ def open_case_counters(
     with read_connection().cursor() as cur:
         cur.execute(sql, params)
         return {row[0]: dict(zip(OPEN_COUNTERS, row[1:], strict=True)) for row in cur}
+
+
+def supervision_counters(prefix: str, period: Period) -> dict[int, dict[str, int]]:
+    """Per centre: the supervision warnings raised in the period (yellow, red: the centre is the
+    one that held the case at the step, 环节超时), the 督办 issued on its cases and the red cards
+    it was given (``supervision`` app, public tables). One statement."""
+    sql = """
+        SELECT centre_id, sum(yellow), sum(red), sum(orders), sum(cards) FROM (
+            SELECT centre_id, count(*) FILTER (WHERE level = 'yellow') AS yellow,
+                   count(*) FILTER (WHERE level = 'red') AS red, 0 AS orders, 0 AS cards
+              FROM supervision_warning
+             WHERE centre_code LIKE %(prefix)s AND raised_on BETWEEN %(start)s AND %(end)s
+             GROUP BY centre_id
+            UNION ALL
+            SELECT centre_id, 0, 0, count(*), 0
+              FROM supervision_supervisionorder
+             WHERE centre_code LIKE %(prefix)s
+               AND issued_at >= %(start_at)s AND issued_at < %(end_at)s
+             GROUP BY centre_id
+            UNION ALL
+            SELECT centre_id, 0, 0, 0, count(*)
+              FROM supervision_redcard
+             WHERE centre_code LIKE %(prefix)s AND raised_on BETWEEN %(start)s AND %(end)s
+             GROUP BY centre_id
+        ) counted
+         GROUP BY centre_id
+    """
+    params = {
+        "prefix": _like(prefix),
+        "start": period.start,
+        "end": period.end,
+        "start_at": period.start_at,
+        "end_at": period.end_at,
+    }
+    with read_connection().cursor() as cur:
+        cur.execute(sql, params)
+        return {
+            row[0]: dict(zip(SUPERVISION_COUNTERS, map(int, row[1:]), strict=True)) for row in cur
+        }
 
 
 def rectification_counters(
@@ -333,12 +379,17 @@ def status_in_period(prefix: str, centres: list[dict], period: Period) -> dict[i
 
 
 def centre_totals(
-    centre: dict, counters: dict[str, int], open_counts: dict[str, int], status: dict
+    centre: dict,
+    counters: dict[str, int],
+    open_counts: dict[str, int],
+    status: dict,
+    supervised: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """The additive totals of one centre."""
     totals = dict.fromkeys(TOTALS, 0)
     totals.update(counters)
     totals.update(open_counts)
+    totals.update(supervised or {})
     tier = centre["tier"]
     active = status["active_at_end"]
     totals["centres"] = 1
@@ -419,6 +470,7 @@ def derive(totals: dict[str, int], satisfied_min_rating: int) -> dict:
         },
         "open_cases": t["open_cases"],
         "stuck_chains": t["stuck_chains"],
+        **{name: t[name] for name in SUPERVISION_COUNTERS},
         "centres": t["centres"],
         "idle_centres": t["idle_centres"],
         "suspended_in_period": t["suspended_in_period"],

@@ -241,6 +241,7 @@ def _compute(
     open_counts = ind.open_case_counters(
         prefix, as_of, as_of_date, ind.local_midnight(cutoff + dt.timedelta(days=1))
     )
+    supervised = ind.supervision_counters(prefix, period)
     rectifications = ind.rectification_counters(prefix, period, as_of, as_of_date)
     step("open_cases")
 
@@ -258,6 +259,7 @@ def _compute(
             counters.get(centre["id"], {}),
             open_counts.get(centre["id"], {}),
             status[centre["id"]],
+            supervised.get(centre["id"]),
         )
         totals.update(rectifications.get(centre["id"], {}))
         for p in {code[:n] for n in SUBTREE_PREFIX_LENGTH.values()}:  # every subtree above it

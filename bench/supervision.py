@@ -8,7 +8,8 @@ straight into the centres' schemas, the projection built from them with SQL), th
 2026-11-02 (the Monday after the data's year):
 
 1. ``supervision.services.evaluate``: one statement over ``network_caserecord``, every open
-   case's step, deadline and level, the warnings inserted (``ON CONFLICT DO NOTHING``); timed
+   case's step, deadline and level, the warnings not yet recorded inserted (under an advisory
+   lock: one evaluation at a time); timed
    on an empty warning table (``--repeat`` times, the table emptied between runs), then once
    more on the full table (the steady state of the hourly task: nothing new to record);
 2. the naive loop: for each of the 1,687 schemas, switch to it, read its open cases and their
@@ -25,6 +26,7 @@ import argparse
 import datetime as dt
 import importlib.util
 import json
+import os
 import statistics
 import time
 
@@ -157,6 +159,7 @@ def main() -> None:
         )
         open_cases = cur.fetchone()[0]
     log(f"{cases:,} cases projected, {open_cases:,} open (incl. decided, not handed over)")
+    log(f"load average {os.getloadavg()}")
     assert cases >= args.cases and open_cases >= 50_000
 
     def empty() -> None:
@@ -192,6 +195,7 @@ def main() -> None:
 
     median = statistics.median(times)
     result = {
+        "load_average_1_5_15": [round(x, 2) for x in os.getloadavg()],
         "centres": ServiceCentre.objects.count(),
         "cases_projected": cases,
         "open_cases": open_cases,

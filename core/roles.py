@@ -14,6 +14,8 @@ class Role(models.TextChoices):
     HEAD = "head", _("中心负责人")
     ASSESSOR = "assessor", _("考核人员")
     DICTIONARY_ADMIN = "dictionary_admin", _("事项管理员")
+    #: 督办员: at a city or county centre, issues supervision orders (督办) within its subtree.
+    SUPERVISOR = "supervisor", _("督办员")
     SYSTEM = "system", _("系统")
 
 

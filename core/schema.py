@@ -21,6 +21,7 @@ from catalog import schema as catalog
 from delegation import schema as delegation
 from notifications import schema as notifications
 from ratings import schema as ratings
+from supervision import schema as supervision
 from tenants import schema as tenants
 
 
@@ -49,6 +50,7 @@ NetworkQuery = _root(
     catalog.Query,
     delegation.NetworkQuery,
     getattr(_assessment, "Query", None),
+    supervision.NetworkQuery,
 )
 NetworkMutation = _root(
     "Mutation",
@@ -56,6 +58,7 @@ NetworkMutation = _root(
     catalog.Mutation,
     getattr(_assessment, "Mutation", None),
     ratings.NetworkMutation,
+    supervision.NetworkMutation,
 )
 CentreQuery = _root(
     "Query",
@@ -65,6 +68,7 @@ CentreQuery = _root(
     delegation.CentreQuery,
     ratings.CentreQuery,
     notifications.CentreQuery,
+    supervision.CentreQuery,
 )
 CentreMutation = _root(
     "Mutation",
@@ -72,6 +76,7 @@ CentreMutation = _root(
     delegation.CentreMutation,
     ratings.CentreMutation,
     notifications.CentreMutation,
+    supervision.CentreMutation,
 )
 
 network_schema = graphene.Schema(query=NetworkQuery, mutation=NetworkMutation)

@@ -88,6 +88,7 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.postgres",
     "delegation",
+    "supervision.centre",  # 督办 as the handling centre received it (one small table)
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
@@ -394,6 +395,12 @@ CELERY_BEAT_SCHEDULE = {
     },
     "invite-ratings": {
         "task": "notifications.invite_ratings",
+        "schedule": 3600,
+        "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    },
+    # 督办: an order past its deadline without an outcome becomes a red card (红牌).
+    "issue-red-cards": {
+        "task": "supervision.red_cards",
         "schedule": 3600,
         "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
     },

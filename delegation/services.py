@@ -42,6 +42,7 @@ from delegation.tracking import new_query_code, query_code_hash
 from messaging.outbox import enqueue
 from network.projection import record_case
 from notifications.hooks import case_event
+from supervision.orders import case_moved
 from tenants.divisions import TIER_RANK, Tier
 from tenants.models import CentreStatus, ServiceCentre
 from tenants.tenancy import in_centre
@@ -337,6 +338,7 @@ def _apply(
     case.save()
     _record(case, action, from_state, actor, note, at=now, **data)
     _project(case, centre)
+    case_moved(centre, case, actor)  # 督办: an order on the case is answered by the move
     if report:
         _report_down(case, centre, action, note)
     return case

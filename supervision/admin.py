@@ -1,11 +1,12 @@
 """Admin for supervision: read-only. Schemes are versioned and warnings append-only, both
-written through ``supervision.services`` (the scheme by the city, warnings by the evaluation)."""
+written through ``supervision.services`` (the scheme by the city, warnings by the evaluation);
+督办 and red cards through ``supervision.orders`` (an order's outcome arrives as a message)."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from supervision.models import ItemLimit, SupervisionScheme, Warning
+from supervision.models import ItemLimit, RedCard, SupervisionOrder, SupervisionScheme, Warning
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -48,3 +49,20 @@ class WarningAdmin(ReadOnlyAdmin):
     ]  # fmt: skip
     list_filter = ["step", "level", "tier", "raised_on"]
     search_fields = ["tracking_no", "centre_code", "item_code"]
+
+
+@admin.register(SupervisionOrder)
+class SupervisionOrderAdmin(ReadOnlyAdmin):
+    list_display = [
+        "tracking_no", "centre_code", "issuer_code", "issued_by_name", "step", "deadline",
+        "outcome", "answered_at",
+    ]  # fmt: skip
+    list_filter = ["outcome", "step", "county_code"]
+    search_fields = ["tracking_no", "centre_code", "issuer_code"]
+
+
+@admin.register(RedCard)
+class RedCardAdmin(ReadOnlyAdmin):
+    list_display = ["tracking_no", "centre_code", "county_code", "deadline", "raised_on"]
+    list_filter = ["county_code", "raised_on"]
+    search_fields = ["tracking_no", "centre_code"]

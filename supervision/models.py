@@ -116,8 +116,9 @@ class ItemLimit(models.Model):
 class Warning(models.Model):
     """A step of a case ran short of time (yellow) or over it (red) at the centre holding it.
 
-    Append-only: written by ``services.evaluate`` with ``INSERT … ON CONFLICT DO NOTHING`` on
-    (centre, case, step, level), so a second or concurrent evaluation records nothing twice.
+    Append-only: written by ``services.evaluate`` (one at a time, under an advisory lock) for the
+    (centre, case, step, level) not recorded yet, so a second or concurrent evaluation records
+    nothing twice; the unique constraint guards it.
     ``centre`` is the centre that held the case at that step (环节超时): the one to answer for it.
     """
 
@@ -160,4 +161,122 @@ class Warning(models.Model):
             models.UniqueConstraint(
                 fields=["centre", "case_id", "step", "level"], name="supervision_warning_once"
             )
+        ]
+
+
+# --- 督办: supervision orders and red cards ------------------------------------------------------
+
+
+class Outcome(models.TextChoices):
+    MOVED = "moved", _("已推进")
+    EXPLAINED = "explained", _("已说明")
+
+
+class SupervisionOrder(models.Model):
+    """督办: a supervisor's order to act on a red case, as the issuing side records it.
+
+    Public schema (the network-wide list, the red cards). The handling centre learns of it by a
+    message (``supervision.orders``) and keeps its own copy (``supervision.centre``); its
+    outcome comes back the same way. The id is also the stream of both messages.
+    """
+
+    id = models.UUIDField(primary_key=True, editable=False)
+    issuer_centre = models.ForeignKey(
+        "tenants.ServiceCentre",
+        verbose_name=_("督办单位"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    issuer_code = models.CharField(_("督办单位"), max_length=12)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("督办人"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    issued_by_name = models.CharField(_("督办人"), max_length=100)
+    #: The centre that holds the case (the one the red warning names).
+    centre = models.ForeignKey(
+        "tenants.ServiceCentre",
+        verbose_name=_("承办中心"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    centre_code = models.CharField(_("承办中心"), max_length=12)
+    #: The county the centre is in ("" for the city centre itself): the city's filter.
+    county_code = models.CharField(_("所属县"), max_length=6, blank=True)
+    case_id = models.BigIntegerField()
+    tracking_no = models.CharField(_("办件编号"), max_length=30)
+    step = models.CharField(_("环节"), max_length=10, choices=Step.choices)
+    #: The red warning the order was issued on.
+    warning = models.ForeignKey(
+        Warning, on_delete=models.PROTECT, related_name="+", db_constraint=False
+    )
+    deadline = models.DateField(_("督办期限"))
+    note = models.TextField(_("督办意见"))
+    issued_at = models.DateTimeField(_("督办时间"))
+    outcome = models.CharField(_("办理结果"), max_length=10, choices=Outcome.choices, blank=True)
+    outcome_note = models.TextField(_("情况说明"), blank=True)
+    moved_to = models.CharField(max_length=20, blank=True)
+    #: When the handling centre answered, and when its answer arrived here.
+    answered_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    answered_by = models.CharField(_("答复人"), max_length=100, blank=True)
+    outcome_received_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("督办")
+        verbose_name_plural = _("督办")
+        ordering = ["-issued_at"]
+        constraints = [
+            # One open order per case at a centre; a new one once the last was answered.
+            models.UniqueConstraint(
+                fields=["centre", "case_id"],
+                condition=Q(outcome=""),
+                name="supervision_order_one_open",
+            ),
+            models.CheckConstraint(
+                name="supervision_order_answered_has_time",
+                condition=Q(outcome="") | Q(answered_at__isnull=False),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["county_code", "issued_at"], name="supervision_order_county_idx"),
+            models.Index(
+                fields=["deadline"], condition=Q(outcome=""), name="supervision_order_due"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"督办 {self.tracking_no} @ {self.centre_code}"
+
+
+class RedCard(models.Model):
+    """红牌: a supervision order whose deadline passed without an outcome. Recorded once per
+    order (``supervision.orders.issue_red_cards``, set-based, idempotent); append-only: an
+    outcome that arrives later is recorded on the order, the card stays."""
+
+    order = models.OneToOneField(
+        SupervisionOrder, on_delete=models.PROTECT, related_name="red_card", primary_key=True
+    )
+    centre = models.ForeignKey(
+        "tenants.ServiceCentre", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    centre_code = models.CharField(max_length=12)
+    county_code = models.CharField(max_length=6, blank=True)
+    issuer_code = models.CharField(max_length=12)
+    tracking_no = models.CharField(max_length=30)
+    deadline = models.DateField()
+    #: The day the evaluation found the deadline passed.
+    raised_on = models.DateField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("红牌")
+        verbose_name_plural = _("红牌")
+        ordering = ["-raised_on", "centre_code"]
+        indexes = [
+            models.Index(fields=["centre", "raised_on"], name="red_card_centre_idx"),
+            models.Index(fields=["county_code", "raised_on"], name="red_card_county_idx"),
         ]

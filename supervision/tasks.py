@@ -11,3 +11,11 @@ def evaluate() -> int:
     from supervision.services import evaluate as run
 
     return run().total
+
+
+@app.task(name="supervision.red_cards")
+def red_cards() -> int:
+    """红牌: supervision orders past their deadline without an outcome; idempotent."""
+    from supervision.orders import issue_red_cards
+
+    return issue_red_cards()

@@ -37,6 +37,10 @@ def _nav(membership) -> list[tuple[str, str, str]]:
         items.append(("assess", _("考核"), links.public_url("web:assess")))
     elif role == Role.DICTIONARY_ADMIN:
         items.append(("dictionary", _("事项库"), links.public_url("web:dictionary")))
+    elif role == Role.SUPERVISOR:
+        items.append(("supervise", _("督办"), links.public_url("web:supervise")))
+    if role == Role.ASSESSOR:
+        items.append(("supervise", _("督办"), links.public_url("web:supervise")))
     items.append(("track", _("办件查询"), links.public_url("web:track")))
     return items
 

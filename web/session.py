@@ -180,4 +180,6 @@ def home_url(membership: Membership | None) -> str:
         return links.public_url("web:assess")
     if membership.role == Role.DICTIONARY_ADMIN:
         return links.public_url("web:dictionary")
+    if membership.role == Role.SUPERVISOR:
+        return links.public_url("web:supervise")
     return links.centre_url(membership.centre.division_code, "web:centre-home")

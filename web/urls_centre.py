@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from web.views import agent, desk
+from web.views import agent, desk, supervision
 
 app_name = "web"
 urlpatterns = [
@@ -18,6 +18,7 @@ urlpatterns = [
     path("cases/<str:tracking_no>/decision/", desk.decision, name="decision"),
     path("cases/<str:tracking_no>/<str:action>/", desk.act, name="act"),
     path("head/", include("web.urls_head")),
+    path("supervision/<str:order_id>/", supervision.answer, name="supervision-answer"),
     path("ratings/", include("web.urls_ratings")),
     path("notifications/", include("web.urls_notifications")),
 ]

@@ -16,4 +16,5 @@ urlpatterns = [
     path("switch/", public.switch, name="switch"),
     path("assess/", include("web.urls_assess")),
     path("dictionary/", include("web.urls_dictionary")),
+    path("supervise/", include("web.urls_supervise")),
 ]

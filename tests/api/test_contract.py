@@ -22,6 +22,7 @@ ENDPOINTS = {
     "head": centre_schema,
     "assessor": network_schema,
     "dictionary_admin": network_schema,
+    "supervisor": network_schema,
     "public": network_schema,
 }
 

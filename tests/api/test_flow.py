@@ -426,10 +426,13 @@ def test_the_scenarios_cover_every_documented_operation():
         for path in OPERATIONS.glob("*.graphql")
         for name in re.findall(r"^(?:query|mutation)\s+(\w+)", path.read_text(), re.M)
     }
+    from tests.api.test_supervision_orders import SUPERVISION_FLOW
     from tests.notifications.test_api import NOTIFICATION_FLOW
     from tests.ratings.test_api import RATINGS_FLOW  # run by tests/ratings/test_api.py
 
-    assert documented == MAIN_FLOW | OTHER_FLOWS | INTAKE_FLOW | RATINGS_FLOW | NOTIFICATION_FLOW
+    assert documented == (
+        MAIN_FLOW | OTHER_FLOWS | INTAKE_FLOW | RATINGS_FLOW | NOTIFICATION_FLOW | SUPERVISION_FLOW
+    )
 
 
 def test_the_agent_completes_materials_and_the_township_notifies_before_accepting(api, demo_users):

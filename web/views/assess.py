@@ -49,6 +49,7 @@ RESULT_COLUMNS = [
     ("received", _("收件数"), "count"),
     ("completed", _("办结数"), "count"),
     ("overdue", _("超期件数"), "count"),
+    ("red_cards", _("红牌数"), "count"),
 ]
 SORT_KEYS = {"rank", "score", "code", "name"} | {key for key, _label, _kind in RESULT_COLUMNS}
 COMPARED = [

@@ -31,6 +31,7 @@ from web.cases import (
 )
 from web.forms import errors_of
 from web.session import centre_page
+from web.views.supervision import case_orders, worklist_orders
 
 
 @centre_page()
@@ -102,6 +103,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "supervision": supervision,
         "order": order,
     }
+    context.update(worklist_orders(request))  # 督办 at the top of the page
     template = "web/desk/_worklist.html" if request.htmx else "web/desk/worklist.html"
     return render(request, template, context)
 
@@ -148,6 +150,7 @@ def _case_context(request: HttpRequest, tracking_no: str) -> dict:
         "has_notice": bool(case.missing_materials)
         and case.effective_state == State.SUPPLEMENT_NEEDED,
         "nav_active": "register" if actor.role == Role.AGENT else "worklist",
+        **case_orders(case),  # 督办 received for this case
     }
 
 
