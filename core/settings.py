@@ -71,6 +71,7 @@ SHARED_APPS = [
     "accounts",
     "assessment",
     "supervision",
+    "custody.records",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.admin",
@@ -86,6 +87,8 @@ SHARED_APPS = [
 TENANT_APPS = [
     "django.contrib.postgres",
     "delegation",
+    # The applicant's papers are held at a centre: custody's records live beside its cases.
+    "custody",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 
