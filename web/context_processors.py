@@ -31,10 +31,16 @@ def _nav(membership) -> list[tuple[str, str, str]]:
         ]
         if role == Role.HEAD:
             items.append(("head", _("中心工作量"), links.centre_url(code, "web:head")))
+        if membership.centre.tier == "township":
+            items.append(
+                ("custody-agents", _("代办员"), links.centre_url(code, "web:custody-agents"))
+            )
     elif role == Role.ASSESSOR:
         items.append(("assess", _("考核"), links.public_url("web:assess")))
     elif role == Role.DICTIONARY_ADMIN:
         items.append(("dictionary", _("事项库"), links.public_url("web:dictionary")))
+    if role in (Role.AGENT, Role.STAFF, Role.HEAD):
+        items.append(("custody", _("材料交接"), links.centre_url(code, "web:custody")))
     items.append(("track", _("办件查询"), links.public_url("web:track")))
     return items
 
