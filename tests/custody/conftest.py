@@ -5,3 +5,10 @@ from tests.delegation.conftest import (  # noqa: F401 (fixtures)
     items,
     network,
 )
+from tests.web.conftest import (  # noqa: F401 (fixtures of the web pages' tests)
+    _layer_web,
+    agent_client,
+    county_client,
+    demo_users,
+    township_client,
+)

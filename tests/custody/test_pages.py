@@ -11,18 +11,7 @@ from django.test import Client
 from custody.models import Handover
 from delegation.models import Case
 from tests.custody.helpers import at
-from tests.web.conftest import (  # noqa: F401 (fixtures)
-    AGENT,
-    ITEM_MATERIALS,
-    TOWNSHIP,
-    VILLAGE,
-    _layer_web,
-    agent_client,
-    demo_users,
-    drain,
-    login,
-    township_client,
-)
+from tests.web.conftest import AGENT, ITEM_MATERIALS, TOWNSHIP, VILLAGE, drain, login
 from tests.web.test_case_flow import new_case_form
 
 ID_CARD = "申请人及家庭成员居民身份证|copy"
