@@ -33,6 +33,7 @@ def _optional(module: str):
 
 
 _assessment = _optional("assessment.schema")
+_custody = _optional("custody.schema")
 
 
 def _root(name: str, *parts) -> type[graphene.ObjectType]:
@@ -52,9 +53,19 @@ NetworkMutation = _root(
     "Mutation", accounts.Mutation, catalog.Mutation, getattr(_assessment, "Mutation", None)
 )
 CentreQuery = _root(
-    "Query", accounts.Query, tenants.CentreQuery, catalog.Query, delegation.CentreQuery
+    "Query",
+    accounts.Query,
+    tenants.CentreQuery,
+    catalog.Query,
+    delegation.CentreQuery,
+    getattr(_custody, "CustodyQuery", None),
 )
-CentreMutation = _root("Mutation", accounts.Mutation, delegation.CentreMutation)
+CentreMutation = _root(
+    "Mutation",
+    accounts.Mutation,
+    delegation.CentreMutation,
+    getattr(_custody, "CustodyMutations", None),
+)
 
 network_schema = graphene.Schema(query=NetworkQuery, mutation=NetworkMutation)
 centre_schema = graphene.Schema(query=CentreQuery, mutation=CentreMutation)
