@@ -102,7 +102,7 @@ def test_papers_round_trip_through_graphql(api, demo_users):
         token=town,
         centre=TOWNSHIP,
     ).ok("confirmPapersReceipt")
-    incoming = [h for h in signed["custody"]["handovers"] if h["incoming"]][0]
+    incoming = next(h for h in signed["custody"]["handovers"] if h["incoming"])
     assert incoming["discrepancy"] and incoming["receivedBy"] == "李窗口"
     flagged = api.op("custody", "CustodyDiscrepancies", token=town, centre=TOWNSHIP).data
     assert [row["trackingNo"] for row in flagged["custodyDiscrepancies"]] == [no]
