@@ -29,6 +29,8 @@ class Route(models.TextChoices):
     DOWN = "down", _("下送移交")
     RESULT = "result", _("办理结果入卷")
     TO_APPLICANT = "to_applicant", _("交还申请人")
+    #: An original lost on the way: the applicant signs a statement of the loss instead.
+    LOST = "lost", _("遗失说明")
 
 
 class Authorization(models.Model):
@@ -90,7 +92,7 @@ class Handover(models.Model):
             models.CheckConstraint(
                 name="handover_route_direction",
                 condition=Q(route__in=["from_applicant", "result"], incoming=True)
-                | Q(route="to_applicant", incoming=False)
+                | Q(route__in=["to_applicant", "lost"], incoming=False)
                 | Q(route__in=["up", "down"]),
             ),
             models.CheckConstraint(

@@ -35,6 +35,8 @@ class CaseCustody:
     can_hand_up_with_case: bool = False  # forward/escalate with a choice of papers
     can_record_result: bool = False
     can_return: bool = False
+    #: Originals handed over here that have not come back (nor been explained as lost).
+    away: list[services.Paper] = field(default_factory=list)
 
     @property
     def pending_incoming(self) -> list[Handover]:
@@ -57,7 +59,8 @@ def _with_lines():
 
 
 def case_custody(centre: ServiceCentre, actor: Actor, case: Case) -> CaseCustody:
-    """The custody of ``case`` at ``centre`` (the caller is in its schema). Three queries."""
+    """The custody of ``case`` at ``centre`` (the caller is in its schema): three to five
+    queries."""
     authorization = Authorization.objects.filter(case=case).first()
     handovers = list(
         Handover.objects.filter(case=case).prefetch_related(_with_lines()).order_by("sent_at")
@@ -91,6 +94,8 @@ def case_custody(centre: ServiceCentre, actor: Actor, case: Case) -> CaseCustody
         and centre.tier in case.item_version.decision_tiers
     )
     custody.can_return = bool(held and origin and case.state not in OPEN_STATES)
+    if origin and authorization is not None and case.state not in OPEN_STATES:
+        custody.away = services.originals_away(case)
     return custody
 
 

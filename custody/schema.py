@@ -108,6 +108,13 @@ class CaseCustody(graphene.ObjectType):
         description = "The applicant's papers for one case, as this centre knows them."
 
     tracking_no = graphene.String(required=True)
+    originals_away = graphene.List(
+        graphene.NonNull(CustodyPaper),
+        required=True,
+        description="Where the case was logged, once it is closed: originals the applicant "
+        "handed over that have not come back (the case cannot be delivered until they do or "
+        "their loss is explained).",
+    )
     authorization = graphene.Field(ProxyAuthorization)
     held = graphene.List(
         graphene.NonNull(CustodyPaper), required=True, description="Held at this centre now."
@@ -138,6 +145,7 @@ def _custody(centre, actor, tracking_no: str) -> CaseCustody:
         authorization=found.authorization,
         held=found.held,
         handovers=found.handovers,
+        originals_away=found.away,
     )
 
 
@@ -312,9 +320,26 @@ class ReturnPapersToApplicant(CustodyMutation):
         )  # fmt: skip
 
 
+class SettleLostOriginals(CustodyMutation):
+    """遗失说明: an original lost on the way is explained, and the applicant signs for it."""
+
+    class Arguments:
+        tracking_no = graphene.String(required=True)
+        papers = graphene.List(graphene.NonNull(PaperInput), required=True)
+        received_by = graphene.String(required=True, description="The name signed.")
+        note = graphene.String(required=True, description="How the original was lost.")
+
+    @classmethod
+    def act(cls, centre, actor, tracking_no, papers, received_by, note):
+        services.settle_lost_originals(
+            centre, actor, tracking_no, papers=_refs(papers), received_by=received_by, note=note
+        )
+
+
 class CustodyMutations(graphene.ObjectType):
     authorize_proxy = AuthorizeProxy.Field()
     hand_over_papers = HandOverPapers.Field()
     confirm_papers_receipt = ConfirmPapersReceipt.Field()
     record_result_paper = RecordResultPaper.Field()
     return_papers_to_applicant = ReturnPapersToApplicant.Field()
+    settle_lost_originals = SettleLostOriginals.Field()

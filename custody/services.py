@@ -130,7 +130,8 @@ def held(case: Case) -> list[Paper]:
             "SELECT l.name, l.form, "
             " SUM(CASE WHEN h.incoming THEN l.count ELSE -l.count END) "
             "FROM custody_handoverline l JOIN custody_handover h ON h.id = l.handover_id "
-            "WHERE h.case_id = %s AND (NOT h.incoming OR (h.received_at IS NOT NULL AND l.arrived)) "
+            "WHERE h.case_id = %s AND h.route <> 'lost' "
+            " AND (NOT h.incoming OR (h.received_at IS NOT NULL AND l.arrived)) "
             "GROUP BY l.name, l.form",
             [case.pk],
         )
@@ -149,7 +150,7 @@ def _originals_away(case: Case) -> list[Paper]:
     for name, count, route in HandoverLine.objects.filter(
         handover__case=case,
         form=PaperForm.ORIGINAL,
-        handover__route__in=[Route.FROM_APPLICANT, Route.TO_APPLICANT],
+        handover__route__in=[Route.FROM_APPLICANT, Route.TO_APPLICANT, Route.LOST],
     ).values_list("name", "count", "handover__route"):
         balance[name] += count if route == Route.FROM_APPLICANT else -count
     return [Paper(name, PaperForm.ORIGINAL, n) for name, n in balance.items() if n > 0]
@@ -597,6 +598,75 @@ def return_to_applicant(
         _lines(handover, chosen, arrived=True)
         _project(centre, case)
         return handover
+
+
+def settle_lost_originals(
+    centre: ServiceCentre | str,
+    actor: Actor,
+    case_ref,
+    *,
+    papers: Iterable[PaperRef],
+    received_by: str,
+    note: str,
+) -> Handover:
+    """遗失说明: an original the applicant handed over here did not come back (a hand-over
+    flagged it missing on the way). The loss is explained in ``note`` and the applicant (or
+    the person they send) signs for the statement (``received_by``); the original then counts
+    as accounted for. Only for originals still away, at the centre where the case was logged,
+    once it is decided or closed."""
+    centre = _prologue(centre, actor)
+    from tenants.tenancy import in_centre
+
+    signer, note = (received_by or "").strip(), (note or "").strip()
+    with in_centre(centre), transaction.atomic():
+        case = _case(case_ref)
+        if case.received_from_id is not None:
+            raise DomainError(
+                _("材料只能在申请人办理登记的中心交还申请人。"), code="not_origin_centre"
+            )
+        if case.state in OPEN_STATES:
+            raise DomainError(_("办件尚未办结，不能交还材料。"), code="case_still_open")
+        if not note:
+            raise DomainError(
+                _("请写明原件遗失的经过。"), code="loss_explanation_required", field="note"
+            )
+        if not signer:
+            raise DomainError(
+                _("请填写签收人姓名。"), code="signatory_required", field="received_by"
+            )
+        away = {p.ref: p for p in _originals_away(case)}
+        chosen = []
+        for ref in dict.fromkeys(papers):
+            if ref not in away:
+                raise DomainError(
+                    _("“%(name)s（%(form)s）”不是尚未退回的原件。"),
+                    code="paper_not_away",
+                    field="papers",
+                    params={"name": ref[0], "form": _form_label(ref[1])},
+                )
+            chosen.append(away[ref])
+        if not chosen:
+            raise DomainError(_("请勾选遗失的原件。"), code="papers_empty", field="papers")
+        now = timezone.now()
+        handover = Handover.objects.create(
+            case=case,
+            route=Route.LOST,
+            incoming=False,
+            sent_by=actor.name,
+            sent_at=now,
+            received_by=signer,
+            received_at=now,
+            note=note,
+        )
+        _lines(handover, chosen, arrived=False)
+        _project(centre, case)
+        return handover
+
+
+def originals_away(case: Case) -> list[Paper]:
+    """Originals handed over at this centre that neither came back to the applicant nor were
+    explained as lost (read in the centre's schema)."""
+    return _originals_away(case)
 
 
 def check_papers_accounted(case: Case) -> None:

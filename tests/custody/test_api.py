@@ -24,6 +24,7 @@ CUSTODY_FLOW = {
     ("custody", "ReturnPapersToApplicant"),
     ("custody", "CustodyDiscrepancies"),
     ("custody", "VillageAgentWorkload"),
+    ("custody", "SettleLostOriginals"),
 }
 
 APPLICATION = {"name": "最低生活保障申请书", "form": "ORIGINAL"}
@@ -177,4 +178,43 @@ def test_papers_round_trip_through_graphql(api, demo_users):
     seen = api.op("custody", "CaseCustody", {"trackingNo": no}, token=agent, centre=VILLAGE).data
     routes = [h["route"] for h in seen["caseCustody"]["handovers"]]
     assert routes == ["FROM_APPLICANT", "UP", "DOWN", "TO_APPLICANT"]
-    assert api.operations_run >= CUSTODY_FLOW
+    assert api.operations_run >= CUSTODY_FLOW - {("custody", "SettleLostOriginals")}
+
+
+def test_a_lost_original_is_explained_and_signed_for(api, demo_users):
+    from delegation.services import Applicant
+
+    agent_actor = Actor("王代办", Role.AGENT, VILLAGE)
+    town_actor = Actor("李窗口", Role.STAFF, TOWNSHIP)
+    agent = login(api, "agent", "AgentLogin", "agent.420506101201", centre=VILLAGE)
+    no = s.log_request(
+        VILLAGE,
+        agent_actor,
+        applicant=Applicant("person", "刘桂兰", "420581199001010011", "13907171234"),
+        item_code=ITEM,
+        materials_received=ITEM_MATERIALS,
+    ).tracking_no
+    from custody import services as custody
+
+    custody.authorize_proxy(VILLAGE, agent_actor, no, papers=[(APPLICATION["name"], "original")])
+    s.forward_case(VILLAGE, agent_actor, no)
+    drain()
+    from custody.models import Handover
+    from tests.custody.helpers import at
+
+    with at(TOWNSHIP):
+        handover = Handover.objects.get(case__tracking_no=no, incoming=True)
+    custody.confirm_receipt(TOWNSHIP, town_actor, no, handover.pk, arrived=[])
+    s.withdraw_case(VILLAGE, agent_actor, no, reason="申请人撤回")
+    drain()
+    seen = api.op("custody", "CaseCustody", {"trackingNo": no}, token=agent, centre=VILLAGE).data
+    assert seen["caseCustody"]["originalsAway"] == [{"name": APPLICATION["name"], "count": 1}]
+    settled = api.op(
+        "custody",
+        "SettleLostOriginals",
+        {"trackingNo": no, "papers": [APPLICATION], "receivedBy": "刘桂兰", "note": "途中遗失"},
+        token=agent,
+        centre=VILLAGE,
+    ).ok("settleLostOriginals")
+    assert settled["custody"]["originalsAway"] == []
+    assert settled["custody"]["handovers"][-1]["route"] == "LOST"

@@ -169,6 +169,40 @@ def test_result_and_return_rules(network):
         TOWNSHIP, custody.return_to_applicant, TOWNSHIP, TOWN_STAFF, no, received_by="刘桂兰"
     )
     assert error.code == "not_origin_centre"
+    error = refused(
+        VILLAGE,
+        custody.settle_lost_originals,
+        VILLAGE,
+        AGENT,
+        no,
+        papers=[ID_CARD],
+        received_by="刘桂兰",
+        note="遗失",
+    )
+    assert error.code == "case_still_open"
+    s.withdraw_case(VILLAGE, AGENT, no, reason="申请人撤回")
+    error = refused(
+        VILLAGE,
+        custody.settle_lost_originals,
+        VILLAGE,
+        AGENT,
+        no,
+        papers=[ID_CARD],
+        received_by="刘桂兰",
+        note=" ",
+    )
+    assert (error.code, error.field) == ("loss_explanation_required", "note")
+    error = refused(
+        VILLAGE,
+        custody.settle_lost_originals,
+        VILLAGE,
+        AGENT,
+        no,
+        papers=[("户口簿", "original")],
+        received_by="刘桂兰",
+        note="遗失",
+    )
+    assert error.code == "paper_not_away"
 
 
 def test_a_village_sees_only_its_own_papers(network):

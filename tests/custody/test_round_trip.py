@@ -106,6 +106,14 @@ def test_papers_go_up_and_come_back_with_the_result(network):
     assert exc.value.code == "originals_not_returned"
     assert "申请表" in exc.value.message
 
+    # The form was lost between the township and the village: explained, signed, then closed.
+    custody.settle_lost_originals(
+        VILLAGE, AGENT, no, papers=[FORM], received_by="刘桂兰", note="乡镇送回途中遗失，已补开证明"
+    )
+    s.deliver_case(VILLAGE, AGENT, no)
+    with at(VILLAGE):
+        assert Case.objects.get(tracking_no=no).state == State.DELIVERED
+
 
 def test_close_is_allowed_once_every_paper_is_back(network):
     no = logged()

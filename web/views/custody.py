@@ -100,6 +100,17 @@ STEPS = {
         ),
         gettext_lazy("材料已交还申请人。"),
     ),
+    "lost": (
+        lambda c, a, n, r: services.settle_lost_originals(
+            c,
+            a,
+            n,
+            papers=_refs(r, "papers"),
+            received_by=r.POST.get("received_by") or "",
+            note=_note(r),
+        ),
+        gettext_lazy("遗失说明已登记。"),
+    ),
 }
 
 
