@@ -76,6 +76,8 @@ CASE_COLUMNS = [
     ("turnaround_days", _("平均停留工作日"), DECIMAL),
     ("stuck_chains", _("滞留件数"), None),
     ("open_cases", _("期末在办件"), None),
+    ("papers_held", _("保管申请人材料（份）"), None),
+    ("handover_discrepancies", _("材料交接差异"), None),
 ]
 SCORE_COLUMNS = [
     ("base_score", _("基础分"), DECIMAL),

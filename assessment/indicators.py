@@ -40,6 +40,11 @@ the projection: one case at one centre, so a chain village → township → coun
 * The **as-of time** of the open-case figures is the end of the period, or the run time for a
   period not yet over. Whether a case was open then is read from its timestamps; whether it was
   waiting for supplements from its current state (the projection keeps no pause history).
+* **papers held 保管材料** (全程代办): sheets of the applicants' papers (originals, copies,
+  results) a centre holds for its cases when the assessment runs (the custody projection keeps
+  the present count, so a past period shows today's figure); **hand-over discrepancies
+  交接差异**: hand-overs of papers flagged at the receiving centre (a listed paper missing, or
+  one not listed) in the period. Both counted at the centre holding or receiving the papers.
 * **idle centres 无办件中心**: centres active at the end of the period with no case event
   (arrival, acceptance, decision, hand-up, departure) in the period.
 
@@ -88,10 +93,14 @@ OPEN_COUNTERS = ["open_cases", "overdue_open", "stuck_chains"]
 #: A centre with none of these events in the period is idle.
 ACTIVITY = ["received", "accepted", "refused", "completed", "forwarded", "escalated", "departed"]
 
+#: Custody of the applicant's papers (``custody_counters``).
+CUSTODY_COUNTERS = ["papers_held", "handover_discrepancies"]
+
 #: Additive totals: what a subtree sums from its centres.
 TOTALS = [
     *COUNTERS,
     *OPEN_COUNTERS,
+    *CUSTODY_COUNTERS,
     "centres",
     "idle_centres",
     "suspended_in_period",
@@ -196,6 +205,30 @@ def open_case_counters(
         return {row[0]: dict(zip(OPEN_COUNTERS, row[1:], strict=True)) for row in cur}
 
 
+def custody_counters(prefix: str, period: Period, as_of: dt.datetime) -> dict[int, dict[str, int]]:
+    """Per centre: papers of the applicants held there at the run (the custody projection keeps
+    the present count only), and hand-overs flagged there (a paper missing or extra on
+    arrival) in the period up to ``as_of``. Two grouped queries of the public projection."""
+    result: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CUSTODY_COUNTERS, 0))
+    with read_connection().cursor() as cur:
+        cur.execute(
+            "SELECT centre_id, sum(papers_held) FROM custody_records_paperrecord "
+            "WHERE centre_code LIKE %s AND papers_held > 0 GROUP BY centre_id",
+            [_like(prefix)],
+        )
+        for centre_id, held in cur:
+            result[centre_id]["papers_held"] = int(held)
+        cur.execute(
+            "SELECT centre_id, count(*) FROM custody_records_discrepancyrecord "
+            "WHERE centre_code LIKE %s AND flagged_at >= %s AND flagged_at < %s "
+            "GROUP BY centre_id",
+            [_like(prefix), period.start_at, as_of],
+        )
+        for centre_id, flagged in cur:
+            result[centre_id]["handover_discrepancies"] = int(flagged)
+    return dict(result)
+
+
 def stuck_cutoff(as_of_date: dt.date, working_days: int) -> dt.date:
     """The last arrival day from which more than ``working_days`` working days had passed by
     ``as_of_date`` (``working_days_between(day, as_of_date) > working_days``)."""
@@ -278,12 +311,17 @@ def status_in_period(prefix: str, centres: list[dict], period: Period) -> dict[i
 
 
 def centre_totals(
-    centre: dict, counters: dict[str, int], open_counts: dict[str, int], status: dict
+    centre: dict,
+    counters: dict[str, int],
+    open_counts: dict[str, int],
+    status: dict,
+    custody: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """The additive totals of one centre."""
     totals = dict.fromkeys(TOTALS, 0)
     totals.update(counters)
     totals.update(open_counts)
+    totals.update(custody or {})
     tier = centre["tier"]
     active = status["active_at_end"]
     totals["centres"] = 1
@@ -355,6 +393,8 @@ def derive(totals: dict[str, int], satisfied_min_rating: int) -> dict:
         },
         "open_cases": t["open_cases"],
         "stuck_chains": t["stuck_chains"],
+        "papers_held": t["papers_held"],
+        "handover_discrepancies": t["handover_discrepancies"],
         "centres": t["centres"],
         "idle_centres": t["idle_centres"],
         "suspended_in_period": t["suspended_in_period"],

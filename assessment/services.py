@@ -241,6 +241,7 @@ def _compute(
     open_counts = ind.open_case_counters(
         prefix, as_of, as_of_date, ind.local_midnight(cutoff + dt.timedelta(days=1))
     )
+    custody = ind.custody_counters(prefix, period, as_of)
     step("open_cases")
 
     heads = {
@@ -257,6 +258,7 @@ def _compute(
             counters.get(centre["id"], {}),
             open_counts.get(centre["id"], {}),
             status[centre["id"]],
+            custody.get(centre["id"]),
         )
         for p in {code[:n] for n in SUBTREE_PREFIX_LENGTH.values()}:  # every subtree above it
             if p in subtree_totals:
