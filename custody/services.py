@@ -110,13 +110,17 @@ def _forms_of(material_form: str) -> list[str]:
 def _case_papers(case: Case) -> dict[PaperRef, int]:
     """The papers this case can have: its required materials, and any result recorded or
     received here."""
+    results = HandoverLine.objects.filter(handover__case=case, form=PaperForm.RESULT)
+    return case_papers(case, results.values_list("name", "count"))
+
+
+def case_papers(case: Case, results: Iterable[tuple[str, int]]) -> dict[PaperRef, int]:
+    """The case's required materials as papers (in the item's order), and the ``results``
+    (name, count) known here."""
     papers = {}
     for material in case.materials:
         for form in _forms_of(material.get("form", "original")):
             papers[(material["name"], form)] = int(material.get("count") or 1)
-    results = HandoverLine.objects.filter(handover__case=case, form=PaperForm.RESULT).values_list(
-        "name", "count"
-    )
     for name, count in results:
         papers[(name, PaperForm.RESULT)] = count
     return papers
