@@ -23,6 +23,7 @@ ENDPOINTS = {
     "assessor": network_schema,
     "dictionary_admin": network_schema,
     "public": network_schema,
+    "custody": centre_schema,
 }
 
 
