@@ -83,14 +83,18 @@ def test_authorize_print_hand_up_and_receive(agent_client, township_client):
     # The township's agent workload: the village holds one paper, one open case at least.
     workload = township_client.get(f"/c/{TOWNSHIP}/custody/agents/")
     assert workload.status_code == 200
-    row = workload.content.decode().split(f'data-testid="village-{VILLAGE}"')[1].split("</tr>")[0]
-    cells = re.findall(r"<td>(.*?)</td>", row, re.S)
-    assert cells[1] != "—"  # the village's agent is named
+    section = workload.content.decode().split(f'data-testid="village-{VILLAGE}"')[1]
+    section = section.split("</section>")[0]
+
+    def cell(name: str) -> str:
+        return re.search(rf'data-testid="{name}">(.*?)</dd>', section, re.S)[1]
+
+    assert cell("agents") != "—"  # the village's agent is named
     with at(VILLAGE):
         open_cases = Case.objects.exclude(state__in=["delivered", "refused", "withdrawn"]).count()
-    assert cells[2] == str(open_cases)
-    assert cells[3].startswith("1")
-    assert "badge red" not in cells[5]  # flagged at the township, not at the village
+    assert cell("open-cases") == str(open_cases)
+    assert cell("papers-held").startswith("1")
+    assert cell("discrepancies") == "0"  # flagged at the township, not at the village
 
 
 def test_other_villages_and_agents_are_refused(agent_client, township_client):
