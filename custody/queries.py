@@ -60,14 +60,13 @@ def _with_lines():
 
 def case_custody(centre: ServiceCentre, actor: Actor, case: Case) -> CaseCustody:
     """The custody of ``case`` at ``centre`` (the caller is in its schema): one query for a
-    case without papers here, five with (hand-overs, their lines, the authorization, what is
-    held, the originals still away once it is closed)."""
+    case without papers here, four with (hand-overs, their lines, the authorization, what is
+    held), five once it is closed (the originals still away)."""
     handovers = list(
         Handover.objects.filter(case=case).prefetch_related(_with_lines()).order_by("sent_at")
     )
     # The authorization is recorded with the applicant's hand-over: none without hand-overs.
     authorization = Authorization.objects.filter(case=case).first() if handovers else None
-    held = services.held(case) if handovers else []
     results = [
         (line.name, line.count)
         for handover in handovers
@@ -75,6 +74,7 @@ def case_custody(centre: ServiceCentre, actor: Actor, case: Case) -> CaseCustody
         if line.form == PaperForm.RESULT
     ]
     known = services.case_papers(case, results)
+    held = services.held(case, known) if handovers else []
     papers = [services.Paper(name, form, count) for (name, form), count in known.items()]
     desk = actor.role in (Role.AGENT, Role.STAFF, Role.HEAD)
     origin = case.received_from_id is None

@@ -126,8 +126,9 @@ def case_papers(case: Case, results: Iterable[tuple[str, int]]) -> dict[PaperRef
     return papers
 
 
-def held(case: Case) -> list[Paper]:
-    """What this centre holds for ``case``: what came in and arrived, minus what went out."""
+def held(case: Case, known: dict[PaperRef, int] | None = None) -> list[Paper]:
+    """What this centre holds for ``case``: what came in and arrived, minus what went out; in
+    the order of ``known`` (the case's papers, read if not given)."""
     balance: Counter[PaperRef] = Counter()
     with connection.cursor() as cur:
         cur.execute(
@@ -141,7 +142,7 @@ def held(case: Case) -> list[Paper]:
         )
         for name, form, count in cur.fetchall():
             balance[(name, form)] = count
-    order = list(_case_papers(case))
+    order = list(_case_papers(case) if known is None else known)
     papers = [Paper(name, form, count) for (name, form), count in balance.items() if count > 0]
     return sorted(
         papers, key=lambda p: (order.index(p.ref) if p.ref in order else len(order), p.ref)
