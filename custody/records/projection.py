@@ -50,3 +50,45 @@ def record_discrepancy(centre, case, handover, *, missing: int, extra: int) -> N
                 extra,
             ],
         )
+
+
+def rebuild(centres, *, progress=None) -> tuple[int, int]:
+    """Recompute the custody projection of ``centres`` from their own schemas (a repair tool:
+    it is otherwise written in the same transaction as every hand-over). One transaction per
+    centre; returns (paper rows, discrepancy rows) written."""
+    from django.db import transaction
+
+    from custody.models import Handover
+    from custody.records.models import DiscrepancyRecord, PaperRecord
+    from custody.services import held
+    from tenants.tenancy import in_centre
+
+    papers = discrepancies = 0
+    for done, centre in enumerate(centres, start=1):
+        with in_centre(centre), transaction.atomic():
+            PaperRecord.objects.filter(centre=centre).delete()
+            DiscrepancyRecord.objects.filter(centre=centre).delete()
+            handovers = list(
+                Handover.objects.select_related("case")
+                .prefetch_related("lines")
+                .order_by("sent_at")
+            )
+            cases = {h.case_id: h.case for h in handovers}
+            for case in cases.values():
+                pending = sum(1 for h in handovers if h.case_id == case.pk and h.pending)
+                record_papers(centre, case, sum(p.count for p in held(case)), pending)
+                papers += 1
+            for handover in handovers:
+                if handover.discrepancy and handover.incoming:
+                    lines = handover.lines.all()
+                    record_discrepancy(
+                        centre,
+                        handover.case,
+                        handover,
+                        missing=sum(line.count for line in lines if line.arrived is False),
+                        extra=sum(1 for line in lines if not line.listed),
+                    )
+                    discrepancies += 1
+        if progress:
+            progress(done, len(centres))
+    return papers, discrepancies

@@ -178,3 +178,33 @@ def test_a_case_without_papers_closes_as_before(network):
     drain()
     s.deliver_case(VILLAGE, AGENT, case.tracking_no)
     assert PaperForm.RESULT == "result"
+
+
+def test_the_projection_rebuilds_from_the_centres(network):
+    from django.core.management import call_command
+
+    no = logged()
+    s.forward_case(VILLAGE, AGENT, no, papers=[ID_CARD])
+    drain()
+    custody.confirm_receipt(TOWNSHIP, TOWN_STAFF, no, pending_in(TOWNSHIP, no).pk, arrived=[])
+
+    def snapshot():
+        return (
+            sorted(
+                PaperRecord.objects.values_list(
+                    "centre_code", "tracking_no", "papers_held", "pending"
+                )
+            ),
+            sorted(
+                DiscrepancyRecord.objects.values_list(
+                    "centre_code", "handover_id", "missing", "extra"
+                )
+            ),
+        )
+
+    before = snapshot()
+    assert before[1] and any(row[2] for row in before[0])
+    PaperRecord.objects.all().delete()
+    DiscrepancyRecord.objects.all().delete()
+    call_command("rebuild_custody_records", verbosity=0)
+    assert snapshot() == before
