@@ -285,6 +285,22 @@ def authorize_proxy(
         return authorization
 
 
+def authorize_on_logging(
+    centre: ServiceCentre | str, actor: Actor, case: Case, materials: Iterable[str]
+) -> Authorization:
+    """委托代办 as the request is logged (the new-request form): the materials received, each
+    as the papers it stands for, go into the agent's custody. Call it in the logging's
+    transaction, so that the request and its authorization are recorded together."""
+    names = set(materials)
+    papers = [
+        (m["name"], form)
+        for m in case.materials
+        if m["name"] in names
+        for form in _forms_of(m.get("form", "original"))
+    ]
+    return authorize_proxy(centre, actor, case.tracking_no, papers=papers)
+
+
 # --- 2. hand-overs between centres ---------------------------------------------------------------
 
 

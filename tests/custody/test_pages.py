@@ -111,3 +111,26 @@ def test_other_villages_and_agents_are_refused(agent_client, township_client):
     assert login(Client(), AGENT).get(f"/c/{VILLAGE}/custody/agents/").status_code == 403
     assert township_client.get(f"/c/{TOWNSHIP}/cases/{no}/authorization/").status_code == 404
     assert ITEM_MATERIALS
+
+
+def test_authorized_as_the_request_is_logged_and_forwarded(agent_client):
+    data = new_case_form(agent_client, submit="forward", authorize="1")
+    page = agent_client.get(f"/c/{VILLAGE}/cases/new/?item={data['item_code']}").content.decode()
+    assert 'data-testid="custody-new"' in page
+    response = agent_client.post(f"/c/{VILLAGE}/cases/new/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    no = response["Location"].split("/cases/")[1].split("/")[0]
+    with at(VILLAGE):
+        sent = Handover.objects.get(case__tracking_no=no, route="up")
+        assert sent.lines.count() == 4  # the four materials, each as the paper it stands for
+    drain()
+    with at(TOWNSHIP):
+        assert Handover.objects.get(pk=sent.pk).pending
+    page = agent_client.get(f"/c/{VILLAGE}/cases/{no}/authorization/")
+    assert page.status_code == 200
+    # Nothing ticked: the request is not logged either (both or neither).
+    data = new_case_form(agent_client, submit="log", authorize="1", materials=[])
+    response = agent_client.post(f"/c/{VILLAGE}/cases/new/", data)
+    assert (
+        response.status_code == 200 and "请勾选申请人交给代办员的材料" in response.content.decode()
+    )
