@@ -32,8 +32,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ROLE_TIERS, ApiToken, LoginFailure, MemberRole, Membership
-from accounts.permissions import DESK_ROLES, NETWORK_ROLES
-from core.errors import DomainError, PermissionDenied
+from accounts.permissions import DESK_ROLES, NETWORK_ROLES, require_head
+from core.errors import DomainError, NotFound, PermissionDenied
+from core.roles import Actor
 from tenants.divisions import Tier
 from tenants.models import ServiceCentre
 
@@ -142,6 +143,73 @@ def end_membership(membership: Membership) -> Membership:
         membership.is_active, membership.ended_at = False, timezone.now()
         membership.save(update_fields=["is_active", "ended_at"])
     return membership
+
+
+#: The roles a centre head gives and ends at their own centre. Heads themselves and the
+#: network roles (assessor, dictionary admin) are appointed by the city (admin, commands).
+HEAD_APPOINTS = frozenset({MemberRole.AGENT, MemberRole.STAFF})
+
+
+def _require_appointable(role: str) -> None:
+    if role not in HEAD_APPOINTS:
+        raise DomainError(
+            _("中心负责人只能任免本中心的窗口工作人员和村代办员。"),
+            code="role_not_appointable",
+            field="role",
+        )
+
+
+@transaction.atomic
+def appoint(
+    actor: Actor,
+    centre: ServiceCentre,
+    *,
+    username: str,
+    role: str,
+    display_name: str = "",
+    password: str = "",
+) -> Membership:
+    """A centre head gives ``role`` at their centre to a user, creating the account (with its
+    display name and an initial password) when the username is new."""
+    require_head(actor, centre)
+    _require_appointable(role)
+    User = get_user_model()
+    username = (username or "").strip()
+    if not username:
+        raise DomainError(_("用户名不能为空。"), code="required", field="username")
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        if not password:
+            raise DomainError(
+                _("用户“%(username)s”不存在；新建账号请同时填写姓名和初始密码。"),
+                code="user_not_found",
+                field="password",
+                params={"username": username},
+            )
+        if not (display_name or "").strip():
+            raise DomainError(_("新建账号须填写姓名。"), code="required", field="display_name")
+        user = create_user(username, password=password, display_name=display_name)
+    elif password:
+        raise DomainError(
+            _("用户“%(username)s”已存在，不能在此设置其密码。"),
+            code="user_exists",
+            field="password",
+            params={"username": username},
+        )
+    return grant_membership(user, centre, role)
+
+
+@transaction.atomic
+def dismiss(actor: Actor, centre: ServiceCentre, membership_id: int) -> Membership:
+    """A centre head ends a membership at their centre (the row stays, as history)."""
+    require_head(actor, centre)
+    membership = (
+        Membership.objects.select_for_update().filter(pk=membership_id, centre=centre).first()
+    )
+    if membership is None:
+        raise NotFound(_("本中心没有这项任职。"), code="membership_not_found", field="membership")
+    _require_appointable(membership.role)
+    return end_membership(membership)
 
 
 # --- login, tokens, logout -----------------------------------------------------------------------

@@ -71,6 +71,15 @@ CASE_COLUMNS = [
     ("saved_vs_promised", _("较承诺时限节约工作日"), None),
     ("rated", _("评价数"), None),
     ("satisfaction_rate", _("满意率"), PERCENT),
+    ("rated_5", _("非常满意"), None),
+    ("rated_4", _("满意"), None),
+    ("rated_3", _("基本满意"), None),
+    ("rated_2", _("不满意"), None),
+    ("rated_1", _("非常不满意"), None),
+    ("bad_ratings", _("差评数"), None),
+    ("rectified_on_time", _("差评按期整改数"), None),
+    ("rectified_on_time_rate", _("差评按期整改率"), PERCENT),
+    ("callbacks", _("回访数"), None),
     ("forwarded", _("代办转报数"), None),
     ("escalated", _("上报数"), None),
     ("turnaround_days", _("平均停留工作日"), DECIMAL),
@@ -170,7 +179,7 @@ def _summary_sheet(sheet, run: AssessmentRun, subtrees: dict) -> None:
     sheet.append([])
     _header(sheet, [gettext("办件指标"), gettext("数值")])
     for key, label, fmt in CASE_COLUMNS:
-        sheet.append([str(label), ind[key]])
+        sheet.append([str(label), ind.get(key)])  # runs stored before an indicator existed
         if fmt:
             sheet.cell(sheet.max_row, 2).number_format = fmt
     for tier in (Tier.VILLAGE, Tier.TOWNSHIP, Tier.COUNTY, Tier.CITY):
@@ -254,7 +263,7 @@ def _tier_sheet(sheet, tier: str, rows: list, subtrees: dict) -> None:
             elif source == "subtree_result":
                 value = getattr(subtree, key) if subtree else None
             else:
-                value = ind[key]
+                value = ind.get(key)  # runs stored before an indicator existed: empty
             values.append(value)
         sheet.append(values)
         for column, (_source, _key, _header_text, fmt) in enumerate(columns, start=1):

@@ -90,6 +90,14 @@ SIX = [name for name, _label in SIX_ESSENTIALS]
 UNIT_TIERS = [Tier.COUNTY, Tier.TOWNSHIP, Tier.VILLAGE]
 ALL_TIERS = [Tier.CITY, Tier.COUNTY, Tier.TOWNSHIP, Tier.VILLAGE]
 OPEN_COUNTERS = ["open_cases", "overdue_open", "stuck_chains"]
+#: 差评整改 of the rectifications opened in the period (``rectification_counters``).
+RECTIFICATION_COUNTERS = [
+    "bad_ratings",
+    "rectified_on_time",
+    "rectified_late",
+    "rectification_overdue",
+    "callbacks",
+]
 #: A centre with none of these events in the period is idle.
 ACTIVITY = ["received", "accepted", "refused", "completed", "forwarded", "escalated", "departed"]
 
@@ -100,6 +108,7 @@ CUSTODY_COUNTERS = ["papers_held", "handover_discrepancies"]
 TOTALS = [
     *COUNTERS,
     *OPEN_COUNTERS,
+    *RECTIFICATION_COUNTERS,
     *CUSTODY_COUNTERS,
     "centres",
     "idle_centres",
@@ -203,6 +212,52 @@ def open_case_counters(
     with read_connection().cursor() as cur:
         cur.execute(sql, params)
         return {row[0]: dict(zip(OPEN_COUNTERS, row[1:], strict=True)) for row in cur}
+
+
+def rectification_counters(
+    prefix: str, period: Period, as_of: dt.datetime, as_of_date: dt.date
+) -> dict[int, dict[str, int]]:
+    """Per centre: its 差评整改 (ratings app, public schema) opened in the period (bad ratings),
+    those closed by the as-of time on or before their due date (on time) or after it (late),
+    those still open at the as-of time past their due date (overdue), and the callbacks (回访)
+    made in the period. Two grouped queries."""
+    sql = """
+        SELECT centre_id,
+               count(*),
+               count(*) FILTER (WHERE closed_at < %(as_of)s AND closed_on <= due_on),
+               count(*) FILTER (WHERE closed_at < %(as_of)s AND closed_on > due_on),
+               count(*) FILTER (WHERE (closed_at IS NULL OR closed_at >= %(as_of)s)
+                                  AND due_on < %(as_of_date)s)
+          FROM ratings_rectification
+         WHERE centre_code LIKE %(prefix)s AND opened_on BETWEEN %(start)s AND %(end)s
+         GROUP BY centre_id
+    """
+    calls = """
+        SELECT r.centre_id, count(*)
+          FROM ratings_callback c JOIN ratings_rectification r ON r.id = c.rectification_id
+         WHERE r.centre_code LIKE %(prefix)s
+           AND c.called_at >= %(start_at)s AND c.called_at < %(end_at)s
+           AND c.called_at < %(as_of)s
+         GROUP BY r.centre_id
+    """
+    params = {
+        "prefix": _like(prefix),
+        "start": period.start,
+        "end": period.end,
+        "start_at": period.start_at,
+        "end_at": period.end_at,
+        "as_of": as_of,
+        "as_of_date": as_of_date,
+    }
+    counters: dict[int, dict[str, int]] = defaultdict(dict)
+    with read_connection().cursor() as cur:
+        cur.execute(sql, params)
+        for row in cur:
+            counters[row[0]].update(zip(RECTIFICATION_COUNTERS[:4], row[1:], strict=True))
+        cur.execute(calls, params)
+        for centre_id, n in cur:
+            counters[centre_id]["callbacks"] = n
+    return dict(counters)
 
 
 def custody_counters(prefix: str, period: Period, as_of: dt.datetime) -> dict[int, dict[str, int]]:
@@ -382,6 +437,15 @@ def derive(totals: dict[str, int], satisfied_min_rating: int) -> dict:
         "satisfied": satisfied,
         "satisfaction_rate": _rate(satisfied, rated),
         **{f"rated_{k}": t[f"rated_{k}"] for k in range(1, 6)},
+        "bad_ratings": t["bad_ratings"],
+        "rectified_on_time": t["rectified_on_time"],
+        "rectified_late": t["rectified_late"],
+        "rectification_overdue": t["rectification_overdue"],
+        "rectified_on_time_rate": _rate(
+            t["rectified_on_time"],
+            t["rectified_on_time"] + t["rectified_late"] + t["rectification_overdue"],
+        ),
+        "callbacks": t["callbacks"],
         "forwarded": t["forwarded"],
         "escalated": t["escalated"],
         "departed": t["departed"],

@@ -241,6 +241,7 @@ def _compute(
     open_counts = ind.open_case_counters(
         prefix, as_of, as_of_date, ind.local_midnight(cutoff + dt.timedelta(days=1))
     )
+    rectifications = ind.rectification_counters(prefix, period, as_of, as_of_date)
     custody = ind.custody_counters(prefix, period, as_of)
     step("open_cases")
 
@@ -260,6 +261,7 @@ def _compute(
             status[centre["id"]],
             custody.get(centre["id"]),
         )
+        totals.update(rectifications.get(centre["id"], {}))
         for p in {code[:n] for n in SUBTREE_PREFIX_LENGTH.values()}:  # every subtree above it
             if p in subtree_totals:
                 ind.add_totals(subtree_totals[p], totals)

@@ -70,8 +70,38 @@ def fill(centre, version, count: int) -> str:
             [code, *_sealed_applicant(), count, code, version.pk, _id_hash(), count],
         )
         cur.execute("ANALYZE delegation_case")
+    project(centre)
     print(f"{count} cases written at {code} in {time.perf_counter() - started:.1f} s", flush=True)
     return f"{code}-{count // 2:08d}"
+
+
+def project(centre) -> None:
+    """The network projection of the cases just written (as the services keep it), so the
+    worklist's tab counts (kept with the projection) and the network views see them."""
+    from django.db import connection
+
+    from assessment.activity import deferred_activity, rebuild_activity
+    from network.state_counts import deferred_state_counts, rebuild_state_counts
+    from tenants.schemas import quote_ident
+
+    schema = quote_ident(centre.schema_name)
+    with deferred_activity(), deferred_state_counts(), connection.cursor() as cur:
+        cur.execute(
+            "INSERT INTO public.network_caserecord (centre_id, centre_code, tier, case_id, "
+            "tracking_no, origin_centre, item_code, item_version_id, handling_type, "
+            "legal_limit_days, promised_limit_days, channel, state, effective_state, "
+            "received_from_centre, forwarded_to_centre, submitted_at, calendar_fallback, "
+            "query_code_hash, updated_at) "
+            f"SELECT %s, %s, %s, c.id, c.tracking_no, c.origin_centre, c.item_code, "
+            "c.item_version_id, c.handling_type, c.legal_limit_days, c.promised_limit_days, "
+            "c.channel, c.state, c.state, '', '', c.submitted_at, c.calendar_fallback, "
+            f"c.query_code_hash, now() FROM {schema}.delegation_case c "
+            "ON CONFLICT DO NOTHING",
+            [centre.id, centre.division_code, centre.tier],
+        )
+        cur.execute("ANALYZE public.network_caserecord")
+    rebuild_state_counts([centre.id])
+    rebuild_activity([centre.id])
 
 
 def _sealed_applicant() -> tuple[str, str]:

@@ -19,6 +19,7 @@ import graphene
 from accounts import schema as accounts
 from catalog import schema as catalog
 from delegation import schema as delegation
+from ratings import schema as ratings
 from tenants import schema as tenants
 
 
@@ -50,7 +51,11 @@ NetworkQuery = _root(
     getattr(_assessment, "Query", None),
 )
 NetworkMutation = _root(
-    "Mutation", accounts.Mutation, catalog.Mutation, getattr(_assessment, "Mutation", None)
+    "Mutation",
+    accounts.Mutation,
+    catalog.Mutation,
+    getattr(_assessment, "Mutation", None),
+    ratings.NetworkMutation,
 )
 CentreQuery = _root(
     "Query",
@@ -58,12 +63,14 @@ CentreQuery = _root(
     tenants.CentreQuery,
     catalog.Query,
     delegation.CentreQuery,
+    ratings.CentreQuery,
     getattr(_custody, "CustodyQuery", None),
 )
 CentreMutation = _root(
     "Mutation",
     accounts.Mutation,
     delegation.CentreMutation,
+    ratings.CentreMutation,
     getattr(_custody, "CustodyMutations", None),
 )
 

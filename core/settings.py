@@ -71,6 +71,7 @@ SHARED_APPS = [
     "accounts",
     "assessment",
     "supervision",
+    "ratings",
     "custody.records",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -267,6 +268,10 @@ LOGIN_FAILURE_WINDOW_MINUTES = int(os.environ.get("LOGIN_FAILURE_WINDOW_MINUTES"
 #: Failed lookups (wrong number or wrong query code) allowed per client address in the window.
 TRACKING_FAILURES_PER_CLIENT = int(os.environ.get("TRACKING_FAILURES_PER_CLIENT", "10"))
 TRACKING_FAILURE_WINDOW_MINUTES = int(os.environ.get("TRACKING_FAILURE_WINDOW_MINUTES", "15"))
+
+# --- The citizen's rating (ratings) -------------------------------------------------------------
+#: How long a rating invitation link (/rate/<token>/) stays valid.
+RATING_LINK_MAX_AGE_DAYS = int(os.environ.get("RATING_LINK_MAX_AGE_DAYS", "30"))
 
 
 # --- Keys (personal data, message signatures) ------------------------------------------------

@@ -229,7 +229,9 @@ class CaseType(graphene.ObjectType):
         description="While calendarFallback: a sentence for staff and applicant saying the date "
         "is provisional (weekends-only) and will be recomputed once the year is recorded."
     )
-    rating = graphene.Int()
+    rating = graphene.Int(
+        description="好差评 of the centre that decided the case (1 非常不满意 … 5 非常满意)."
+    )
     origin_centre = graphene.Field(Centre, required=True, description="Where the citizen applied.")
     upstream_state = CaseStateEnum(description="While escalated: the state where it is now.")
     upstream_centre = graphene.Field(Centre, description="While escalated: where it is now.")
@@ -278,6 +280,12 @@ class CaseType(graphene.ObjectType):
     @staticmethod
     def resolve_intake_window_ends_on(case, info):
         return s.intake_window_ends(case, info.context.api.centre)
+
+    @staticmethod
+    def resolve_rating(case, info):
+        from ratings.services import outcome_rating
+
+        return outcome_rating(case)
 
     @staticmethod
     def resolve_calendar_notice(case, info):
@@ -677,16 +685,21 @@ class WithdrawCase(CaseMutation):
 
 
 class RateCase(CaseMutation):
-    """好差评: record the rating the applicant gave a finished case (1 very poor … 5 very good).
-    Entered by the agent or window staff of this centre; counted here in the assessment."""
+    """好差评: record the rating the applicant gave a finished case (1 very poor … 5 very good),
+    marked as entered at the desk. It rates the centre that decided the case unless ``hop``
+    names another centre of the chain; the deciding centre's rating counts in the assessment."""
 
     class Arguments:
         tracking_no = graphene.String(required=True)
         rating = graphene.Int(required=True, description="1 非常不满意 … 5 非常满意")
+        comment = graphene.String(description="The applicant's words (at most 500 characters).")
+        hop = graphene.String(description="The rated centre's division code (default: decider).")
 
     @classmethod
-    def act(cls, centre, actor, tracking_no, rating):
-        return s.rate_case(centre, tracking_no, rating=rating, recorded_by=actor)
+    def act(cls, centre, actor, tracking_no, rating, comment="", hop=None):
+        return s.rate_case(
+            centre, tracking_no, rating=rating, recorded_by=actor, comment=comment or "", hop=hop
+        )
 
 
 class CentreMutation(graphene.ObjectType):

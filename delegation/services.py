@@ -1152,33 +1152,26 @@ def _deliver_upwards(case: Case, centre: ServiceCentre) -> None:
 
 
 def rate_case(
-    centre: ServiceCentre | str, case_ref, *, rating: int, recorded_by: Actor | None = None
+    centre: ServiceCentre | str,
+    case_ref,
+    *,
+    rating: int,
+    recorded_by: Actor | None = None,
+    comment: str = "",
+    hop: str | None = None,
 ) -> Case:
-    """好差评: the applicant rates a finished case, 1 (very poor) to 5 (very good).
+    """好差评 entered at the desk: the rating the applicant gave (1 very poor … 5 very good).
 
-    ``recorded_by`` is the agent or window staff entering the rating the citizen gave at the
-    desk (the village register, a phone call); it must work at ``centre``. The rating counts at
-    the centre where it is recorded (docs/assessment.md).
-    """
-    if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
-        raise DomainError(_("评价须为 1 到 5 的整数。"), code="invalid_rating", field="rating")
+    ``recorded_by`` is the agent or window staff entering it (the village register, a phone
+    call); it must work at ``centre``. The rating is recorded by ``ratings.services`` (public
+    schema, marked ``desk``) for ``hop``, by default the centre that decided the case, whose
+    rating feeds the assessment (docs/ratings.md). ``Case.rating`` is no longer written."""
+    from ratings import services as ratings
+
     with _case_at(centre, recorded_by, case_ref) as (centre, case):
-        if case.state not in {State.DELIVERED, *DECIDED_STATES}:
-            raise DomainError(_("办结后才能评价。"), code="not_finished")
-        if case.rating is not None:
-            raise DomainError(_("该办件已评价。"), code="already_rated")
-        case.rating = rating
-        case.save(update_fields=["rating", "updated_at"])
-        extra = {"recorded_by": recorded_by.name} if recorded_by is not None else {}
-        _record(
-            case,
-            "rate",
-            case.state,
-            Actor(name="applicant", role="applicant", centre=centre.division_code),
-            rating=rating,
-            **extra,
+        ratings.rate_at_desk(
+            centre, recorded_by, case.tracking_no, level=rating, comment=comment, hop=hop
         )
-        _project(case, centre)
         return case
 
 

@@ -89,3 +89,22 @@ class TrackingFailure(models.Model):
             models.Index(fields=["client", "at"], name="tracking_failure_client_idx"),
             models.Index(fields=["at"], name="tracking_failure_at_idx"),
         ]
+
+
+class StateCount(models.Model):
+    """How many of a centre's cases are in each state: the worklist's tab counts.
+
+    Fed by a row-level trigger on ``network_caserecord`` (``network.state_counts``), so it
+    changes in the same transaction as the projection row and so as the case itself. Reading a
+    centre's counts is one index lookup of a handful of rows, whatever the number of cases (a
+    county holds ~130,000 a year; counting them per page view cost ~100 ms).
+    """
+
+    centre = models.ForeignKey("tenants.ServiceCentre", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=20)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["centre", "state"], name="state_count_centre_state")
+        ]

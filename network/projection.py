@@ -89,14 +89,20 @@ def _upsert_sql(columns: tuple[str, ...]) -> str:
     sql = _upsert_cache.get(columns)
     if sql is None:
         table = CaseRecord._meta.db_table
-        updates = ", ".join(
-            f"{c} = EXCLUDED.{c}" for c in columns if c not in ("centre_id", "case_id")
-        )
+        updates = ", ".join(_update(table, c) for c in columns if c not in ("centre_id", "case_id"))
         sql = _upsert_cache[columns] = (
             f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(['%s'] * len(columns))}) "
             f"ON CONFLICT (centre_id, case_id) DO UPDATE SET {updates}"
         )
     return sql
+
+
+def _update(table: str, column: str) -> str:
+    # The deciding hop's rating is set on its row by ratings.services (public schema), not
+    # carried by the case: a later write of the case must not clear it.
+    if column == "rating":
+        return f"rating = coalesce(EXCLUDED.rating, {table}.rating)"
+    return f"{column} = EXCLUDED.{column}"
 
 
 def projection_rows(centre_codes: list[str] | None = None) -> list[tuple]:
@@ -151,4 +157,7 @@ def rebuild(centres=None, progress=None) -> int:
         total += len(rows)
         if progress:
             progress(index, len(centres))
+    from ratings.projection import reapply_ratings
+
+    reapply_ratings([c.id for c in centres])  # the deciding hops' ratings live in ratings
     return total

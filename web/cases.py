@@ -33,16 +33,31 @@ NEEDS = {
     "forward": (_("待上报"), Q(state=State.SUBMITTED)),
 }
 
-#: The window's worklist tabs: (key, label, filter).
+#: The window's worklist tabs: (key, label, the states it lists; None: every state).
+TAB_STATES: list[tuple[str, str, list[str] | None]] = [
+    ("incoming", _("待受理"), [State.SUBMITTED]),
+    ("review", _("办理中"), [State.ACCEPTED, State.IN_REVIEW]),
+    ("supplement", _("待补正"), [State.SUPPLEMENT_NEEDED]),
+    ("escalated", _("已上报"), [State.ESCALATED]),
+    ("decided", _("待送达"), list(DECIDED_STATES)),
+    ("all", _("全部"), None),
+]
+#: The same tabs as (key, label, filter).
 TABS = [
-    ("incoming", _("待受理"), Q(state=State.SUBMITTED)),
-    ("review", _("办理中"), Q(state__in=[State.ACCEPTED, State.IN_REVIEW])),
-    ("supplement", _("待补正"), Q(state=State.SUPPLEMENT_NEEDED)),
-    ("escalated", _("已上报"), Q(state=State.ESCALATED)),
-    ("decided", _("待送达"), Q(state__in=DECIDED_STATES)),
-    ("all", _("全部"), Q()),
+    (key, label, Q(state__in=states) if states is not None else Q())
+    for key, label, states in TAB_STATES
 ]
 TAB_FILTERS = {key: q for key, _label, q in TABS}
+
+
+def tab_counts_from_states(by_state: dict[str, int]) -> dict[str, int]:
+    """The tabs' counts from a centre's counts by state (``network.state_counts``)."""
+    return {
+        key: sum(by_state.values())
+        if states is None
+        else sum(by_state.get(state, 0) for state in states)
+        for key, _label, states in TAB_STATES
+    }
 
 
 @dataclass
@@ -90,9 +105,38 @@ def decorate(cases: list[Case], tier: str, clock: Clock) -> list[Case]:
     return cases
 
 
+def supervise(cases: list[Case], centre) -> list[Case]:
+    """Attach the supervision warnings (电子监察) recorded for these cases at ``centre``: all of
+    them (``web_warnings``, oldest first) and the level of the step each is at now
+    (``web_supervision``: yellow, red or None once the case moved on). One query."""
+    from supervision.models import Step
+    from supervision.services import case_warnings, current_level
+
+    found = case_warnings(centre, [case.pk for case in cases])
+    for case in cases:
+        case.web_warnings = found.get(case.pk, [])
+        case.web_supervision = current_level(case, centre.tier, case.web_warnings)
+        case.web_supervision_step = next(
+            (
+                Step(w.step).label
+                for w in reversed(case.web_warnings)
+                if w.level == case.web_supervision
+            ),
+            "",
+        )
+    return cases
+
+
 def _allowed(action: str, state: str, role: str) -> bool:
     roles, moves = TRANSITIONS[action]
     return role in roles and state in moves
+
+
+def _unrated(case: Case) -> bool:
+    """The desk's 评价 form rates the deciding centre: offered until that one is rated."""
+    from ratings.services import outcome_rating
+
+    return outcome_rating(case) is None
 
 
 def actions_for(case: Case, centre, role: str) -> set[str]:
@@ -128,7 +172,7 @@ def actions_for(case: Case, centre, role: str) -> set[str]:
         offered.add("withdraw")
     if _allowed("deliver", state, role):
         offered.add("deliver")
-    if case.rating is None and (state == State.DELIVERED or state in DECIDED_STATES):
+    if (state == State.DELIVERED or state in DECIDED_STATES) and _unrated(case):
         offered.add("rate")
     if role == Role.SYSTEM:
         return set()

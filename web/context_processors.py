@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from core.roles import Role
+from core.roles import DESK_ROLES, Role
 from web import links
 from web.session import current_membership
 
@@ -35,12 +35,13 @@ def _nav(membership) -> list[tuple[str, str, str]]:
             items.append(
                 ("custody-agents", _("代办员"), links.centre_url(code, "web:custody-agents"))
             )
-    elif role == Role.ASSESSOR:
+    if role in DESK_ROLES:
+        items.append(("ratings", _("差评整改"), links.centre_url(code, "web:rectifications")))
+        items.append(("custody", _("材料交接"), links.centre_url(code, "web:custody")))
+    if role == Role.ASSESSOR:
         items.append(("assess", _("考核"), links.public_url("web:assess")))
     elif role == Role.DICTIONARY_ADMIN:
         items.append(("dictionary", _("事项库"), links.public_url("web:dictionary")))
-    if role in (Role.AGENT, Role.STAFF, Role.HEAD):
-        items.append(("custody", _("材料交接"), links.centre_url(code, "web:custody")))
     items.append(("track", _("办件查询"), links.public_url("web:track")))
     return items
 

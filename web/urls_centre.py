@@ -27,4 +27,5 @@ urlpatterns = [
     path("custody/agents/", custody.agents, name="custody-agents"),
     path("cases/<str:tracking_no>/<str:action>/", desk.act, name="act"),
     path("head/", include("web.urls_head")),
+    path("ratings/", include("web.urls_ratings")),
 ]

@@ -6,6 +6,7 @@ from web.views import dictionary
 
 urlpatterns = [
     path("", dictionary.index, name="dictionary"),
+    path("new/", dictionary.create, name="dictionary-new"),
     path("import/", dictionary.import_file, name="dictionary-import"),
     re_path(r"^export\.(?P<fmt>csv|xlsx)$", dictionary.export, name="dictionary-export"),
     path("items/<str:code>/", dictionary.item, name="dictionary-item"),

@@ -427,8 +427,9 @@ def test_the_scenarios_cover_every_documented_operation():
         for name in re.findall(r"^(?:query|mutation)\s+(\w+)", path.read_text(), re.M)
     }
     from tests.custody.test_api import CUSTODY_FLOW  # run by tests/custody/test_api.py
+    from tests.ratings.test_api import RATINGS_FLOW  # run by tests/ratings/test_api.py
 
-    assert documented == MAIN_FLOW | OTHER_FLOWS | INTAKE_FLOW | CUSTODY_FLOW
+    assert documented == MAIN_FLOW | OTHER_FLOWS | INTAKE_FLOW | RATINGS_FLOW | CUSTODY_FLOW
 
 
 def test_the_agent_completes_materials_and_the_township_notifies_before_accepting(api, demo_users):

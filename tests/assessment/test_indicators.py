@@ -45,9 +45,11 @@ def test_the_village_that_forwards(may_run):
             "escalated": 0,
             "departed": 2,
             "turnaround_days": 0.0,
-            "rated": 2,  # A rated 5, B rated 2, both at the village
-            "satisfied": 1,
-            "satisfaction_rate": 0.5,
+            # A rated 5 and B rated 2 at the village's desk: each rates the centre that decided
+            # (docs/ratings.md), the county (A) and the township (B), and counts there.
+            "rated": 0,
+            "satisfied": 0,
+            "satisfaction_rate": None,
             "on_time_rate": None,  # decisions mirrored from above are not the village's
             "open_cases": 0,
             "idle_centres": 0,
@@ -62,9 +64,9 @@ def test_the_village_that_forwards(may_run):
         "escalated": 0,
         "departed": 2,
         "turnaround_days": 0.0,
-        "rated": 2,
-        "satisfied": 1,
-        "satisfaction_rate": 0.5,
+        "rated": 0,
+        "satisfied": 0,
+        "satisfaction_rate": None,
         "on_time_rate": None,
         "open_cases": 0,
         "idle_centres": 0,
@@ -93,8 +95,13 @@ def test_the_township_that_decides_after_a_pause(may_run):
         "departed": 4,
         "held_days": 5,  # A 1 + B 4 (pause excluded) + C 0 + G 0
         "turnaround_days": 1.25,
-        "rated": 1,
-        "satisfaction_rate": 1.0,
+        "rated": 2,  # C rated 4 here; B rated 2 at the village, decided here
+        "satisfaction_rate": 0.5,
+        "rated_4": 1,
+        "rated_2": 1,
+        "bad_ratings": 1,  # B's 2 opened a rectification here
+        "rectification_overdue": 0,  # due 10 June: not yet due at the end of May
+        "rectified_on_time_rate": None,
         "open_cases": 0,
         "stuck_chains": 0,
         "six_all_rate": None,  # 六有 is for village points
@@ -123,8 +130,11 @@ def test_the_county_decides_on_a_make_up_working_day(may_run):
         "turnaround_days": 8.5,
         "open_cases": 1,  # F
         "stuck_chains": 0,
-        "rated": 0,
-        "satisfaction_rate": None,
+        "rated": 1,  # A rated 5 at the village's desk: the county decided it
+        "satisfaction_rate": 1.0,
+        "rated_5": 1,
+        "bad_ratings": 0,
+        "rectified_on_time_rate": None,
     }
     assert subset(c, expected) == expected
 

@@ -75,19 +75,20 @@ def test_a_past_result_never_changes_when_new_cases_arrive(may_module, assessor)
 def test_scores_and_ranks_by_the_default_scheme(may_module, assessor):
     run = services.run_assessment(assessor, **MAY)
     township = centre(run, T)
-    # coverage 20, on time 20, early 50% → 8, immediate 50% → 10, satisfaction 15,
-    # turnaround 1.25 days → 8: 81 of the 85 points that apply; +1 for 1 day saved per case.
+    # coverage 20, on time 20, early 50% → 8, immediate 50% → 10, satisfaction 50% (C's 4 and
+    # B's 2, both decided here: docs/ratings.md) → 0, turnaround 1.25 days → 8: 66 of the 85
+    # points that apply; +1 for 1 day saved per case.
     assert township.points == {
         "coverage_rate": 20.0,
         "six_essentials_rate": None,
         "on_time_rate": 20.0,
         "early_rate": 8.0,
         "immediate_ratio": 10.0,
-        "satisfaction_rate": 15.0,
+        "satisfaction_rate": 0.0,
         "turnaround_days": 8.0,
     }
-    assert (township.base_score, township.bonus, township.penalty) == (95.29, 1.0, 0.0)
-    assert township.score == 96.29
+    assert (township.base_score, township.bonus, township.penalty) == (77.65, 1.0, 0.0)
+    assert township.score == 78.65
     townships = run.results.filter(scope=Scope.CENTRE, tier="township").order_by("rank", "code")
     # T3 only escalated one case, within a day: coverage and turnaround apply, full marks.
     # T2 decided nothing: coverage only, less 0.5 + 0.5 for its overdue, stuck case.
@@ -96,7 +97,7 @@ def test_scores_and_ranks_by_the_default_scheme(may_module, assessor):
     assert [(r.code, r.score, r.rank, r.peers, r.idle) for r in townships] == [
         ("420581101000", 100.0, 1, 4, False),
         ("420506102000", 99.0, 2, 4, False),
-        (T, 96.29, 3, 4, False),
+        (T, 78.65, 3, 4, False),
         ("420581102000", 22.53, 4, 4, True),
     ]
 

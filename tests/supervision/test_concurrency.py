@@ -1,5 +1,5 @@
 """Two evaluations at once, from two connections, record each warning once: the second waits on
-the first's uncommitted rows (the unique constraint) and then skips them (ON CONFLICT)."""
+the first's advisory lock, then its anti-join skips what the first committed."""
 
 from __future__ import annotations
 
@@ -55,7 +55,7 @@ def test_two_concurrent_evaluations_record_each_warning_once(projection):
                 results["first"] = sup.evaluate(today=today)
                 first_inserted.set()
                 second_started.wait(10)
-                threading.Event().wait(0.5)  # the second is now blocked on our rows
+                threading.Event().wait(0.5)  # the second is now waiting for our lock
         finally:
             first_inserted.set()
             connection.close()

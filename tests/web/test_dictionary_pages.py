@@ -209,3 +209,60 @@ def test_each_page_runs_a_constant_number_of_queries(network, admin, path, queri
         catalog.adjust_item("SX-0020", change_note=f"第{n}次", promised_limit_days=n + 1)
     assert count_queries(admin, url) == few
     assert few == queries
+
+
+def _new_item(**changes) -> dict:
+    return {
+        "code": "SX-0901",
+        "name": "农村五保供养审核",
+        "category": "benefit",
+        "department": "MZ",
+        "legal_basis": "《农村五保供养工作条例》",
+        "handling_type": "promised",
+        "legal_limit_days": "20",
+        "promised_limit_days": "10",
+        "fee": "0",
+        "decision_tiers": ["county"],
+        "proxy_eligible": "1",
+        "online_eligible": "0",
+        "materials": "申请书|original|1\n居民身份证|copy|1",
+        "change_note": "",
+        **changes,
+    }
+
+
+def test_a_new_item_becomes_version_one(network, admin):
+    assert admin.get("/dictionary/new/").status_code == 200
+    response = admin.post("/dictionary/new/", _new_item())
+    assert response.status_code == 302, response.context and response.context["errors"]
+    assert response["Location"].endswith("/dictionary/items/SX-0901/?done=added")
+    item = ServiceItem.objects.select_related("current_version").get(code="SX-0901")
+    version = item.current_version
+    assert version.version == 1 and version.promised_limit_days == 10
+    assert version.created_by.username == DICTIONARY_ADMIN
+    assert [m.name for m in version.materials.order_by("position")] == ["申请书", "居民身份证"]
+    assert "事项已添加" in admin.get(response["Location"]).content.decode()
+
+
+def test_a_new_item_shows_every_error_and_adds_nothing(network, admin):
+    response = admin.post(
+        "/dictionary/new/",
+        _new_item(code="bad code!", promised_limit_days="30", decision_tiers=[], fee="-1"),
+    )
+    assert response.status_code == 400
+    errors = response.context["errors"]
+    assert {"code", "decision_tiers", "fee"} <= errors.keys(), errors
+    assert not ServiceItem.objects.filter(versions__name__contains="五保").exists()
+    # The form keeps what was typed, one material a line.
+    assert response.context["values"]["materials"] == "申请书|original|1\n居民身份证|copy|1"
+    duplicate = admin.post("/dictionary/new/", _new_item(code="SX-0020"))
+    assert duplicate.status_code == 400
+    assert duplicate.context["errors"]["code"] == ["事项编码“SX-0020”已存在。"]
+
+
+@pytest.mark.parametrize("username", [HEAD, ASSESSOR])
+def test_only_a_dictionary_admin_adds_items(network, username):
+    client = login(Client(), username)
+    assert client.get("/dictionary/new/").status_code == 403
+    assert client.post("/dictionary/new/", _new_item()).status_code == 403
+    assert not ServiceItem.objects.filter(code="SX-0901").exists()

@@ -19,7 +19,7 @@ from delegation.models import State
 from delegation.schema import CaseConnection
 from graphql_api.pagination import paginate
 from tenants.divisions import Tier
-from web.cases import NEEDS, PAGE_SIZE, Clock, decorate
+from web.cases import NEEDS, PAGE_SIZE, Clock, decorate, supervise
 from web.forms import NewCaseForm, show_error
 from web.session import centre_page
 
@@ -49,7 +49,10 @@ def register(request: HttpRequest) -> HttpResponse:
     except DomainError as error:
         messages.error(request, error.message)
         page = paginate(cases, {"first": PAGE_SIZE}, CaseConnection)
-    rows = decorate([edge.node for edge in page.edges], request.centre.tier, Clock.now())
+    rows = supervise(
+        decorate([edge.node for edge in page.edges], request.centre.tier, Clock.now()),
+        request.centre,
+    )
     context = {
         "nav_active": "register",
         "cases": rows,

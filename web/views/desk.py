@@ -17,8 +17,18 @@ from delegation import queries, services
 from delegation.models import CaseEvent, State
 from delegation.schema import CaseConnection
 from graphql_api.pagination import paginate
+from network.state_counts import state_counts
 from tenants.models import ServiceCentre
-from web.cases import PAGE_SIZE, TAB_FILTERS, TABS, Clock, actions_for, decorate
+from web.cases import (
+    PAGE_SIZE,
+    TAB_FILTERS,
+    TABS,
+    Clock,
+    actions_for,
+    decorate,
+    supervise,
+    tab_counts_from_states,
+)
 from web.forms import errors_of
 from web.session import centre_page
 
@@ -48,6 +58,9 @@ def worklist(request: HttpRequest) -> HttpResponse:
         tab = "incoming"
     item_code = (request.GET.get("item") or "").strip() or None
     warning = request.GET.get("warning") or ""
+    supervision = request.GET.get("supervision") or ""
+    if supervision not in ("yellow", "red"):
+        supervision = ""
     order = "due" if request.GET.get("order") == "due" else "newest"
     clock = Clock.now()
     base = queries.worklist(
@@ -58,10 +71,16 @@ def worklist(request: HttpRequest) -> HttpResponse:
         overdue=warning == "red",
         order=order,
         day=clock.today,
+        supervision=supervision or None,
     )
-    counts = base.order_by().aggregate(
-        **{key: Count("id", filter=q) if q else Count("id") for key, _label, q in TABS}
-    )
+    if item_code or warning or supervision:
+        # A filtered view counts what the filter leaves (the filters are indexed).
+        counts = base.order_by().aggregate(
+            **{key: Count("id", filter=q) if q else Count("id") for key, _label, q in TABS}
+        )
+    else:
+        # Unfiltered: the counters kept with the projection, not a pass over every case.
+        counts = tab_counts_from_states(state_counts(request.centre.id))
     cases = base.filter(TAB_FILTERS[tab])
     try:
         page = paginate(cases, _page_args(request), CaseConnection)
@@ -69,6 +88,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         messages.error(request, error.message)
         page = paginate(cases, {"first": PAGE_SIZE}, CaseConnection)
     rows = decorate([edge.node for edge in page.edges], request.centre.tier, clock)
+    supervise(rows, request.centre)
     for case in rows:
         case.web_id = mask_id_number(case.applicant_id_number)
     context = {
@@ -79,6 +99,7 @@ def worklist(request: HttpRequest) -> HttpResponse:
         "page": page,
         "item": item_code or "",
         "warning": warning,
+        "supervision": supervision,
         "order": order,
     }
     template = "web/desk/_worklist.html" if request.htmx else "web/desk/worklist.html"
@@ -109,6 +130,7 @@ def _case_context(request: HttpRequest, tracking_no: str) -> dict:
         event.web_action = _event_label(event)
     clock = Clock.now()
     decorate([case], centre.tier, clock)
+    supervise([case], centre)
     required = list(Material.objects.filter(version_id=version.pk).order_by("position"))
     offered = actions_for(case, centre, actor.role)
     return {

@@ -243,11 +243,71 @@ def adjust(request: HttpRequest, code: str) -> HttpResponse:
             "version": found,
             "values": values,
             "errors": errors,
-            "categories": Category.choices,
-            "handling_types": HandlingType.choices,
-            "tiers": [(t, Tier(t).label) for t in TIER_ORDER],
-            "departments": Department.objects.order_by("code"),
+            **_choices(),
         },
+        status=400 if errors else 200,
+    )
+
+
+def _choices() -> dict:
+    return {
+        "categories": Category.choices,
+        "handling_types": HandlingType.choices,
+        "tiers": [(t, Tier(t).label) for t in TIER_ORDER],
+        "departments": Department.objects.order_by("code"),
+    }
+
+
+@admin_page
+@require_http_methods(["GET", "POST"])
+def create(request: HttpRequest) -> HttpResponse:
+    """新增事项: a new item, saved as its version 1 (``catalog.services.add_item``)."""
+    if refusal := _admin_or_refusal(request):
+        return refusal
+    errors: dict[str, list[str]] = {}
+    values: dict = {
+        "code": "",
+        "category": Category.choices[0][0],
+        "handling_type": HandlingType.PROMISED,
+        "decision_tiers": [],
+        "proxy_eligible": "1",
+        "online_eligible": "0",
+        "fee": "0",
+    }
+    if request.method == "POST":
+        values = _posted_values(request.POST)
+        values["code"] = (request.POST.get("code") or "").strip()
+        attrs = {name: values[name] for name in ITEM_FIELDS}
+        # Every problem at once: the code, then the service's own check of the attributes.
+        problems = []
+        try:
+            services.clean_item_code(values["code"])
+        except DomainError as exc:
+            problems.append(exc)
+        problems += services.clean_item_attrs(attrs)[1]
+        for problem in problems:
+            errors.setdefault(problem.field or "item", []).append(problem.message)
+        if not problems:
+            try:
+                version = services.add_item(
+                    code=values["code"],
+                    actor=request.user,
+                    change_note=values["change_note"],
+                    **attrs,
+                )
+            except DomainError as exc:
+                if exc.code == "permission_denied":
+                    return _refused(request, exc)
+                errors.setdefault(exc.field or "item", []).append(exc.message)
+            else:
+                return redirect(
+                    links.public_url("web:dictionary-item", version.item.code) + "?done=added"
+                )
+        values["materials"] = values["materials"].replace(";", "\n")
+    return _page(
+        request,
+        "web/dictionary/adjust.html",
+        {"creating": True, "values": values, "errors": errors, **_choices()},
         status=400 if errors else 200,
     )
 

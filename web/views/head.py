@@ -11,12 +11,14 @@ from __future__ import annotations
 
 from django.db.models import Count, Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.models import Membership
+from accounts import services as accounts
+from accounts.models import ROLE_TIERS, MemberRole, Membership
 from accounts.permissions import in_subtree, require_head, subtree_prefix
+from accounts.services import HEAD_APPOINTS
 from assessment.exports import SIX_LABELS
 from assessment.indicators import SIX
 from core.errors import DomainError, NotFound
@@ -24,6 +26,7 @@ from core.roles import Role
 from delegation import queries
 from delegation.models import OPEN_STATES, State
 from delegation.queries import WorkloadRow
+from web import links
 from web.session import centre_page
 
 COUNTS = ["total", "open", "overdue", "due_soon", "awaiting_supplement", "escalated", "decided"]
@@ -125,14 +128,8 @@ def workload(request: HttpRequest) -> HttpResponse:
     )
 
 
-@head_page
-@require_GET
-def staff(request: HttpRequest) -> HttpResponse:
+def _staff_page(request: HttpRequest, *, values: dict, errors: dict, status: int = 200):
     centre = request.centre
-    try:
-        _head(request)
-    except DomainError as exc:
-        return _refused(request, exc)
     members = list(
         Membership.objects.filter(centre=centre)
         .select_related("user")
@@ -147,6 +144,7 @@ def staff(request: HttpRequest) -> HttpResponse:
         )
         .order_by("-is_active", "role", "user__username")
     )
+    roles = [(r, MemberRole(r).label) for r in MemberRole.values if r in HEAD_APPOINTS]
     return render(
         request,
         "web/head/staff.html",
@@ -154,9 +152,63 @@ def staff(request: HttpRequest) -> HttpResponse:
             "centre": centre,
             "active": [m for m in members if m.is_active],
             "ended": [m for m in members if not m.is_active],
+            "appointable": HEAD_APPOINTS,
+            "roles": [(r, label) for r, label in roles if centre.tier in ROLE_TIERS[r]],
+            "values": values,
+            "errors": errors,
+            "done": request.GET.get("done", ""),
             "section": "staff",
             "nav_active": "head",
         },
+        status=status,
+    )
+
+
+@head_page
+@require_http_methods(["GET", "POST"])
+def staff(request: HttpRequest) -> HttpResponse:
+    """The centre's staff and their memberships; the head appoints (a user, new or existing,
+    as window staff or village agent) here (``accounts.services.appoint``)."""
+    try:
+        actor = _head(request)
+    except DomainError as exc:
+        return _refused(request, exc)
+    values = {"username": "", "display_name": "", "role": ""}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {name: (request.POST.get(name) or "").strip() for name in values}
+        try:
+            accounts.appoint(
+                actor,
+                request.centre,
+                username=values["username"],
+                role=values["role"],
+                display_name=values["display_name"],
+                password=request.POST.get("password") or "",
+            )
+        except DomainError as exc:
+            errors.setdefault(exc.field or "form", []).append(exc.message)
+            return _staff_page(request, values=values, errors=errors, status=400)
+        return redirect(
+            links.centre_url(request.centre.division_code, "web:head-staff") + "?done=appointed"
+        )
+    return _staff_page(request, values=values, errors=errors)
+
+
+@head_page
+@require_POST
+def end_membership(request: HttpRequest, membership_id: int) -> HttpResponse:
+    try:
+        actor = _head(request)
+        accounts.dismiss(actor, request.centre, membership_id)
+    except NotFound as exc:
+        return _refused(request, exc)
+    except DomainError as exc:
+        if exc.code in ("permission_denied", "not_member"):
+            return _refused(request, exc)
+        return _staff_page(request, values={}, errors={"form": [exc.message]}, status=400)
+    return redirect(
+        links.centre_url(request.centre.division_code, "web:head-staff") + "?done=ended"
     )
 
 

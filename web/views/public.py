@@ -72,8 +72,13 @@ def centre_children(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "web/public/centre.html", {"centre": centre, "children": children})
 
 
-def track(request: HttpRequest) -> HttpResponse:
-    """办件查询: a citizen finds their case's chain by its number and the receipt's query code."""
+def track(
+    request: HttpRequest, rating_form=None, rating_centre: str = "", status: int = 200
+) -> HttpResponse:
+    """办件查询: a citizen finds their case's chain by its number and the receipt's query code;
+    once decided, a rating form per hop that served them (web.views.ratings)."""
+    from web.views.ratings import tracking_context
+
     form = TrackForm(request.GET or None)
     hops = None
     if form.is_bound and form.is_valid():
@@ -93,7 +98,9 @@ def track(request: HttpRequest) -> HttpResponse:
             "hops": hops,
             "now": hops[-1] if hops else None,
             "facts": _facts(hops, form),
+            **tracking_context(hops, form, rating_form, rating_centre),
         },
+        status=status,
     )
 
 
