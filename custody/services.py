@@ -37,6 +37,7 @@ from core.roles import DESK_ROLES, Actor
 from custody.models import Authorization, Handover, HandoverLine, PaperForm, Route
 from delegation.models import DECIDED_STATES, OPEN_STATES, Case, Channel, State
 from tenants.models import ServiceCentre
+from tenants.tenancy import in_centre
 
 #: A paper as the services name it: (name, form).
 PaperRef = tuple[str, str]
@@ -236,8 +237,6 @@ def authorize_proxy(
     listed papers (from the item's required materials). Recorded where the case was logged,
     before it leaves."""
     centre = _prologue(centre, actor)
-    from tenants.tenancy import in_centre
-
     with in_centre(centre), transaction.atomic():
         case = _case(case_ref)
         if case.received_from_id is not None or case.channel != Channel.VILLAGE_PROXY:
@@ -383,8 +382,6 @@ def hand_over(
     """移交材料: send papers of ``case_ref`` to the next centre (up while the case is handed up,
     down once it is decided or closed here). ``papers``: by default everything held here."""
     centre = _prologue(centre, actor)
-    from tenants.tenancy import in_centre
-
     with in_centre(centre), transaction.atomic():
         case = _case(case_ref)
         return _hand_over(centre, actor, case, _route_of(case), papers, note)
@@ -405,8 +402,6 @@ def confirm_receipt(
     is missing; a missing or extra paper flags the hand-over here, and the receipt (with what
     arrived) goes back to the sender."""
     centre = _prologue(centre, actor)
-    from tenants.tenancy import in_centre
-
     with in_centre(centre), transaction.atomic():
         case = _case(case_ref)
         handover = _incoming(case, handover_id)
@@ -529,8 +524,6 @@ def record_result(
     """办理结果入卷: the licence, certificate or decision issued here joins the case's papers, to
     travel back down with the originals."""
     centre = _prologue(centre, actor)
-    from tenants.tenancy import in_centre
-
     name = (name or "").strip()
     if not name or len(name) > 200 or any(c in name for c in "|;<>"):
         raise DomainError(
@@ -585,8 +578,6 @@ def return_to_applicant(
     send), who signs for them; ``received_by`` is the name signed. At the centre where the
     case was logged, once it is decided or closed."""
     centre = _prologue(centre, actor)
-    from tenants.tenancy import in_centre
-
     signer = (received_by or "").strip()
     with in_centre(centre), transaction.atomic():
         case = _case(case_ref)
@@ -636,8 +627,6 @@ def settle_lost_originals(
     as accounted for. Only for originals still away, at the centre where the case was logged,
     once it is decided or closed."""
     centre = _prologue(centre, actor)
-    from tenants.tenancy import in_centre
-
     signer, note = (received_by or "").strip(), (note or "").strip()
     with in_centre(centre), transaction.atomic():
         case = _case(case_ref)
