@@ -165,6 +165,12 @@ _db["ENGINE"] = "django_tenants.postgresql_backend"
 # made every request and every task open a new connection on the DATABASE_URL path.
 _db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300"))
 _db["CONN_HEALTH_CHECKS"] = True
+# Server-side binding and prepared statements: with DB_PREPARE_THRESHOLD=N a statement run N
+# times on a connection is prepared once, then only executed (planning is skipped).
+if os.environ.get("DB_PREPARE_THRESHOLD"):
+    _db.setdefault("OPTIONS", {})
+    _db["OPTIONS"]["server_side_binding"] = True
+    _db["OPTIONS"]["prepare_threshold"] = int(os.environ["DB_PREPARE_THRESHOLD"])
 # Parallel test runs (several people or agents on one server) each name their own database.
 _db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or f"test_{_db['NAME']}"}
 DATABASES = {"default": _db}
