@@ -89,6 +89,8 @@ CASE_COLUMNS = [
     ("warnings_red", _("红色预警数"), None),
     ("supervision_orders", _("督办数"), None),
     ("red_cards", _("红牌数"), None),
+    ("papers_held", _("保管申请人材料（份）"), None),
+    ("handover_discrepancies", _("材料交接差异"), None),
 ]
 SCORE_COLUMNS = [
     ("base_score", _("基础分"), DECIMAL),

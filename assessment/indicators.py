@@ -44,6 +44,11 @@ the projection: one case at one centre, so a chain village → township → coun
   centre named for the step (``supervision_warning.raised_on``), the supervision orders issued
   on its cases in the period, and the red cards it was given in the period (an order left
   unanswered past its deadline). The default scheme deducts points per red card.
+* **papers held 保管材料** (全程代办): sheets of the applicants' papers (originals, copies,
+  results) a centre holds for its cases when the assessment runs (the custody projection keeps
+  the present count, so a past period shows today's figure); **hand-over discrepancies
+  交接差异**: hand-overs of papers flagged at the receiving centre (a listed paper missing, or
+  one not listed) in the period. Both counted at the centre holding or receiving the papers.
 * **idle centres 无办件中心**: centres active at the end of the period with no case event
   (arrival, acceptance, decision, hand-up, departure) in the period.
 
@@ -102,12 +107,16 @@ RECTIFICATION_COUNTERS = [
 #: A centre with none of these events in the period is idle.
 ACTIVITY = ["received", "accepted", "refused", "completed", "forwarded", "escalated", "departed"]
 
+#: Custody of the applicant's papers (``custody_counters``).
+CUSTODY_COUNTERS = ["papers_held", "handover_discrepancies"]
+
 #: Additive totals: what a subtree sums from its centres.
 TOTALS = [
     *COUNTERS,
     *OPEN_COUNTERS,
     *SUPERVISION_COUNTERS,
     *RECTIFICATION_COUNTERS,
+    *CUSTODY_COUNTERS,
     "centres",
     "idle_centres",
     "suspended_in_period",
@@ -297,6 +306,30 @@ def rectification_counters(
     return dict(counters)
 
 
+def custody_counters(prefix: str, period: Period, as_of: dt.datetime) -> dict[int, dict[str, int]]:
+    """Per centre: papers of the applicants held there at the run (the custody projection keeps
+    the present count only), and hand-overs flagged there (a paper missing or extra on
+    arrival) in the period up to ``as_of``. Two grouped queries of the public projection."""
+    result: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(CUSTODY_COUNTERS, 0))
+    with read_connection().cursor() as cur:
+        cur.execute(
+            "SELECT centre_id, sum(papers_held) FROM custody_records_paperrecord "
+            "WHERE centre_code LIKE %s AND papers_held > 0 GROUP BY centre_id",
+            [_like(prefix)],
+        )
+        for centre_id, held in cur:
+            result[centre_id]["papers_held"] = int(held)
+        cur.execute(
+            "SELECT centre_id, count(*) FROM custody_records_discrepancyrecord "
+            "WHERE centre_code LIKE %s AND flagged_at >= %s AND flagged_at < %s "
+            "GROUP BY centre_id",
+            [_like(prefix), period.start_at, as_of],
+        )
+        for centre_id, flagged in cur:
+            result[centre_id]["handover_discrepancies"] = int(flagged)
+    return dict(result)
+
+
 def stuck_cutoff(as_of_date: dt.date, working_days: int) -> dt.date:
     """The last arrival day from which more than ``working_days`` working days had passed by
     ``as_of_date`` (``working_days_between(day, as_of_date) > working_days``)."""
@@ -384,12 +417,14 @@ def centre_totals(
     open_counts: dict[str, int],
     status: dict,
     supervised: dict[str, int] | None = None,
+    custody: dict[str, int] | None = None,
 ) -> dict[str, int]:
     """The additive totals of one centre."""
     totals = dict.fromkeys(TOTALS, 0)
     totals.update(counters)
     totals.update(open_counts)
     totals.update(supervised or {})
+    totals.update(custody or {})
     tier = centre["tier"]
     active = status["active_at_end"]
     totals["centres"] = 1
@@ -471,6 +506,8 @@ def derive(totals: dict[str, int], satisfied_min_rating: int) -> dict:
         "open_cases": t["open_cases"],
         "stuck_chains": t["stuck_chains"],
         **{name: t[name] for name in SUPERVISION_COUNTERS},
+        "papers_held": t["papers_held"],
+        "handover_discrepancies": t["handover_discrepancies"],
         "centres": t["centres"],
         "idle_centres": t["idle_centres"],
         "suspended_in_period": t["suspended_in_period"],

@@ -243,6 +243,7 @@ def _compute(
     )
     supervised = ind.supervision_counters(prefix, period)
     rectifications = ind.rectification_counters(prefix, period, as_of, as_of_date)
+    custody = ind.custody_counters(prefix, period, as_of)
     step("open_cases")
 
     heads = {
@@ -260,6 +261,7 @@ def _compute(
             open_counts.get(centre["id"], {}),
             status[centre["id"]],
             supervised.get(centre["id"]),
+            custody.get(centre["id"]),
         )
         totals.update(rectifications.get(centre["id"], {}))
         for p in {code[:n] for n in SUBTREE_PREFIX_LENGTH.values()}:  # every subtree above it

@@ -36,6 +36,7 @@ def _optional(module: str):
 
 
 _assessment = _optional("assessment.schema")
+_custody = _optional("custody.schema")
 
 
 def _root(name: str, *parts) -> type[graphene.ObjectType]:
@@ -69,6 +70,7 @@ CentreQuery = _root(
     ratings.CentreQuery,
     notifications.CentreQuery,
     supervision.CentreQuery,
+    getattr(_custody, "CustodyQuery", None),
 )
 CentreMutation = _root(
     "Mutation",
@@ -77,6 +79,7 @@ CentreMutation = _root(
     ratings.CentreMutation,
     notifications.CentreMutation,
     supervision.CentreMutation,
+    getattr(_custody, "CustodyMutations", None),
 )
 
 network_schema = graphene.Schema(query=NetworkQuery, mutation=NetworkMutation)

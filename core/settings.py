@@ -73,6 +73,7 @@ SHARED_APPS = [
     "supervision",
     "ratings",
     "notifications",
+    "custody.records",
     "django.contrib.contenttypes",
     "django.contrib.auth",
     "django.contrib.admin",
@@ -89,6 +90,8 @@ TENANT_APPS = [
     "django.contrib.postgres",
     "delegation",
     "supervision.centre",  # 督办 as the handling centre received it (one small table)
+    # The applicant's papers are held at a centre: custody's records live beside its cases.
+    "custody",
 ]
 INSTALLED_APPS = SHARED_APPS + [app for app in TENANT_APPS if app not in SHARED_APPS]
 

@@ -59,6 +59,18 @@ _DOWN_HANDLERS = {services.STATUS: services.apply_status}
 KINDS = [services.FORWARDED, *_UP_HANDLERS, *_DOWN_HANDLERS]
 
 
+def register_kind(kind: str, schema, handler, *, upward: bool) -> None:
+    """Another app's message kind on the delegation streams (``custody``'s papers): checked by
+    ``schema``, applied by ``handler(centre, delegation, message)`` once and in order with the
+    hop's other messages. An ``upward`` kind travels to the parent centre."""
+    from delegation.messages import SCHEMAS
+    from messaging import dispatch
+
+    SCHEMAS[kind] = schema
+    (_UP_HANDLERS if upward else _DOWN_HANDLERS)[kind] = handler
+    dispatch.register(kind, receive, batch=receive_batch)
+
+
 def receive(message: dict) -> Outcome:
     return receive_batch([message])[0]
 

@@ -686,7 +686,13 @@ def complete_materials(
 
 
 def forward_case(
-    centre: ServiceCentre | str, actor: Actor, case_ref, *, to: str | None = None, note: str = ""
+    centre: ServiceCentre | str,
+    actor: Actor,
+    case_ref,
+    *,
+    to: str | None = None,
+    note: str = "",
+    papers=None,
 ) -> Delegation:
     """A village agent forwards a proxy case (全程代办) to the township centre above."""
     with _case_at(centre, actor, case_ref) as (centre, case):
@@ -696,11 +702,17 @@ def forward_case(
                 code="not_proxy_eligible",
                 params={"item": case.item_name},
             )
-        return _hand_up(centre, actor, case, "forward", to=to, note=note)
+        return _hand_up(centre, actor, case, "forward", to=to, note=note, papers=papers)
 
 
 def escalate_case(
-    centre: ServiceCentre | str, actor: Actor, case_ref, *, to: str | None = None, note: str = ""
+    centre: ServiceCentre | str,
+    actor: Actor,
+    case_ref,
+    *,
+    to: str | None = None,
+    note: str = "",
+    papers=None,
 ) -> Delegation:
     """Hand a case this centre may not decide to the parent centre (上报)."""
     with _case_at(centre, actor, case_ref) as (centre, case):
@@ -713,11 +725,18 @@ def escalate_case(
             )
         if not any(TIER_RANK[t] > TIER_RANK[centre.tier] for t in tiers):
             raise DomainError(_("没有更高层级有权办理该事项。"), code="no_deciding_tier")
-        return _hand_up(centre, actor, case, "escalate", to=to, note=note)
+        return _hand_up(centre, actor, case, "escalate", to=to, note=note, papers=papers)
 
 
 def _hand_up(
-    centre: ServiceCentre, actor: Actor, case: Case, action: str, *, to: str | None, note: str
+    centre: ServiceCentre,
+    actor: Actor,
+    case: Case,
+    action: str,
+    *,
+    to: str | None,
+    note: str,
+    papers=None,
 ) -> Delegation:
     parent = centre.parent
     if parent is None:
@@ -784,6 +803,10 @@ def _hand_up(
         },
         centre,
     )
+    # The applicant's papers go with the case (全程代办): by default all this centre holds.
+    from custody.services import papers_follow_case
+
+    papers_follow_case(centre, actor, case, papers)
     return delegation
 
 
@@ -1132,6 +1155,9 @@ def withdraw_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, reason
 def deliver_case(centre: ServiceCentre | str, actor: Actor, case_ref, *, note: str = "") -> Case:
     """送达: the result reaches the applicant. At the origin this is the reply to the citizen."""
     with _case_at(centre, actor, case_ref) as (centre, case):
+        from custody.services import check_papers_accounted
+
+        check_papers_accounted(case)  # never closed with the applicant's papers unaccounted
         case = _apply(centre, case, "deliver", actor, note)
         _deliver_upwards(case, centre)
         return case

@@ -31,8 +31,13 @@ def _nav(membership) -> list[tuple[str, str, str]]:
         ]
         if role == Role.HEAD:
             items.append(("head", _("中心工作量"), links.centre_url(code, "web:head")))
+        if membership.centre.tier == "township":
+            items.append(
+                ("custody-agents", _("代办员"), links.centre_url(code, "web:custody-agents"))
+            )
     if role in DESK_ROLES:
         items.append(("ratings", _("差评整改"), links.centre_url(code, "web:rectifications")))
+        items.append(("custody", _("材料交接"), links.centre_url(code, "web:custody")))
     if role == Role.ASSESSOR:
         items.append(("assess", _("考核"), links.public_url("web:assess")))
     elif role == Role.DICTIONARY_ADMIN:

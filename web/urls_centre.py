@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from web.views import agent, desk, supervision
+from web.views import agent, custody, desk, supervision
 
 app_name = "web"
 urlpatterns = [
@@ -16,6 +16,15 @@ urlpatterns = [
     path("cases/<str:tracking_no>/receipt/", desk.receipt, name="receipt"),
     path("cases/<str:tracking_no>/notice/", desk.notice, name="notice"),
     path("cases/<str:tracking_no>/decision/", desk.decision, name="decision"),
+    # 材料交接 (before the catch-all of actions: "authorization" is not an action).
+    path(
+        "cases/<str:tracking_no>/authorization/",
+        custody.authorization,
+        name="custody-authorization",
+    ),
+    path("cases/<str:tracking_no>/custody/<str:step>/", custody.act, name="custody-act"),
+    path("custody/", custody.overview, name="custody"),
+    path("custody/agents/", custody.agents, name="custody-agents"),
     path("cases/<str:tracking_no>/<str:action>/", desk.act, name="act"),
     path("head/", include("web.urls_head")),
     path("supervision/<str:order_id>/", supervision.answer, name="supervision-answer"),

@@ -24,6 +24,7 @@ ENDPOINTS = {
     "dictionary_admin": network_schema,
     "supervisor": network_schema,
     "public": network_schema,
+    "custody": centre_schema,
 }
 
 

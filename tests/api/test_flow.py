@@ -427,11 +427,18 @@ def test_the_scenarios_cover_every_documented_operation():
         for name in re.findall(r"^(?:query|mutation)\s+(\w+)", path.read_text(), re.M)
     }
     from tests.api.test_supervision_orders import SUPERVISION_FLOW
+    from tests.custody.test_api import CUSTODY_FLOW  # run by tests/custody/test_api.py
     from tests.notifications.test_api import NOTIFICATION_FLOW
     from tests.ratings.test_api import RATINGS_FLOW  # run by tests/ratings/test_api.py
 
     assert documented == (
-        MAIN_FLOW | OTHER_FLOWS | INTAKE_FLOW | RATINGS_FLOW | NOTIFICATION_FLOW | SUPERVISION_FLOW
+        MAIN_FLOW
+        | OTHER_FLOWS
+        | INTAKE_FLOW
+        | RATINGS_FLOW
+        | NOTIFICATION_FLOW
+        | SUPERVISION_FLOW
+        | CUSTODY_FLOW
     )
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from catalog.services import active_version, search_items
 from core.errors import DomainError
 from core.roles import Role
+from custody.services import authorize_on_logging
 from delegation import queries, services
 from delegation.models import State
 from delegation.schema import CaseConnection
@@ -103,6 +104,9 @@ def new_case(request: HttpRequest) -> HttpResponse:
                     note=data["note"],
                     sms_opt_out=data["sms_opt_out"],
                 )
+                if request.centre.tier == Tier.VILLAGE and request.POST.get("authorize"):
+                    # 委托代办: the papers received go into the agent's custody (docs/custody.md)
+                    authorize_on_logging(request.centre, request.actor, case, data["materials"])
                 if forward:
                     services.forward_case(request.centre, request.actor, case.tracking_no)
         except DomainError as error:
