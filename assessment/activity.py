@@ -41,6 +41,8 @@ from contextlib import contextmanager
 from django.conf import settings
 from django.db import connection, transaction
 
+from core.dbsettings import setting_on
+
 #: The counters of a bucket, in column order.
 COUNTERS = [
     "received",
@@ -202,13 +204,8 @@ DROP_TRIGGERS_SQL = (
 def deferred_activity() -> Iterator[None]:
     """Skip the trigger's work on this connection (a bulk load of the projection); call
     ``rebuild_activity`` afterwards for the centres loaded."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT set_config(%s, 'on', false)", [DEFER_SETTING])
-    try:
+    with setting_on(DEFER_SETTING):
         yield
-    finally:
-        with connection.cursor() as cur:
-            cur.execute("SELECT set_config(%s, 'off', false)", [DEFER_SETTING])
 
 
 def rebuild_activity(centre_ids: list[int] | None = None) -> int:

@@ -209,9 +209,10 @@ def open_payload(message: dict) -> dict:
     return {**message, "payload": {**payload, "applicant": opened}}
 
 
-def check(message) -> dict:
-    """Verify, open and validate ``message``; return it as the handler will see it.
-    Raises ``Rejected`` (with the dead-letter reason) if it may not be applied."""
+def checked_envelope(message, schemas: dict):
+    """The checks every message of the network passes before its payload is read: the
+    envelope's shape and ids, the signature, a kind ``schemas`` knows. Returns the kind's payload
+    schema; raises ``Rejected`` (with the dead-letter reason) otherwise."""
     try:
         ENVELOPE(message, "message")
         uuid.UUID(message["id"])
@@ -222,9 +223,16 @@ def check(message) -> dict:
         verify(message)
     except BadSignature as exc:
         raise Rejected(DeadLetterReason.BAD_SIGNATURE, str(exc)) from exc
-    schema = SCHEMAS.get(message["kind"])
+    schema = schemas.get(message["kind"])
     if schema is None:
         raise Rejected(DeadLetterReason.UNKNOWN_KIND, message["kind"])
+    return schema
+
+
+def check(message) -> dict:
+    """Verify, open and validate ``message``; return it as the handler will see it.
+    Raises ``Rejected`` (with the dead-letter reason) if it may not be applied."""
+    schema = checked_envelope(message, SCHEMAS)
     opened = open_payload(message)
     try:
         schema(opened["payload"], "payload")

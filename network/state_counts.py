@@ -21,6 +21,8 @@ from contextlib import contextmanager
 
 from django.db import connection
 
+from core.dbsettings import setting_on
+
 #: The transaction-local setting that makes the trigger do nothing.
 DEFER_SETTING = "network.defer_state_counts"
 
@@ -74,13 +76,8 @@ def state_counts(centre_id: int) -> dict[str, int]:
 def deferred_state_counts() -> Iterator[None]:
     """Skip the trigger's work on this connection (a bulk load of the projection); call
     ``rebuild_state_counts`` afterwards for the centres loaded."""
-    with connection.cursor() as cur:
-        cur.execute("SELECT set_config(%s, 'on', false)", [DEFER_SETTING])
-    try:
+    with setting_on(DEFER_SETTING):
         yield
-    finally:
-        with connection.cursor() as cur:
-            cur.execute("SELECT set_config(%s, 'off', false)", [DEFER_SETTING])
 
 
 def rebuild_state_counts(centre_ids: list[int] | None = None) -> None:

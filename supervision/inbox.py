@@ -16,15 +16,14 @@ before the order was applied at its sender.
 from __future__ import annotations
 
 import re
-import uuid
 
 from django.db import connection, transaction
 
 from delegation.messages import (
-    ENVELOPE,
     NOTE,
     PERSON_NAME,
     _Invalid,
+    checked_envelope,
     date_or_none,
     integer,
     obj,
@@ -36,7 +35,6 @@ from delegation.models import State
 from messaging import deadletters
 from messaging.deadletters import Rejected
 from messaging.models import DeadLetterReason
-from messaging.signing import BadSignature, verify
 from supervision import orders
 from supervision.models import Outcome, Step
 from tenants.models import ServiceCentre
@@ -76,19 +74,7 @@ KINDS = list(HANDLERS)
 
 def check(message) -> dict:
     """Verify and validate ``message``; raises ``Rejected`` with the dead-letter reason."""
-    try:
-        ENVELOPE(message, "message")
-        uuid.UUID(message["id"])
-        uuid.UUID(message["stream"])
-    except (_Invalid, ValueError) as exc:
-        raise Rejected(DeadLetterReason.UNDECODABLE, str(exc)) from exc
-    try:
-        verify(message)
-    except BadSignature as exc:
-        raise Rejected(DeadLetterReason.BAD_SIGNATURE, str(exc)) from exc
-    schema = SCHEMAS.get(message["kind"])
-    if schema is None:
-        raise Rejected(DeadLetterReason.UNKNOWN_KIND, message["kind"])
+    schema = checked_envelope(message, SCHEMAS)
     expected_seq = orders.ORDER_SEQ if message["kind"] == orders.ORDER else orders.OUTCOME_SEQ
     try:
         schema(message["payload"], "payload")
