@@ -224,6 +224,36 @@ def _papers_payload(papers: Iterable[Paper]) -> list[dict]:
 # --- 1. the applicant's authorization ------------------------------------------------------------
 
 
+def _on_the_spot(
+    centre: ServiceCentre,
+    case: Case,
+    route: str,
+    *,
+    incoming: bool,
+    sent_by: str,
+    received_by: str,
+    at,
+    note: str,
+    papers,
+    arrived: bool = True,
+) -> Handover:
+    """A hand-over given and signed for at the desk in one go (from or to the applicant, a
+    result, a loss explained): no hop, no message; the projection follows."""
+    handover = Handover.objects.create(
+        case=case,
+        route=route,
+        incoming=incoming,
+        sent_by=sent_by,
+        sent_at=at,
+        received_by=received_by,
+        received_at=at,
+        note=note,
+    )
+    _lines(handover, papers, arrived=arrived)
+    _project(centre, case)
+    return handover
+
+
 def authorize_proxy(
     centre: ServiceCentre | str,
     actor: Actor,
@@ -269,18 +299,17 @@ def authorize_proxy(
         authorization = Authorization.objects.create(
             case=case, agent_name=agent_name, recorded_by=actor.name, authorised_at=now, note=note
         )
-        handover = Handover.objects.create(
-            case=case,
-            route=Route.FROM_APPLICANT,
+        _on_the_spot(
+            centre,
+            case,
+            Route.FROM_APPLICANT,
             incoming=True,
             sent_by=case.applicant_name,
-            sent_at=now,
             received_by=agent_name,
-            received_at=now,
+            at=now,
             note=note,
+            papers=chosen,
         )
-        _lines(handover, chosen, arrived=True)
-        _project(centre, case)
         return authorization
 
 
@@ -550,18 +579,17 @@ def record_result(
                 params={"name": name},
             )
         now = timezone.now()
-        handover = Handover.objects.create(
-            case=case,
-            route=Route.RESULT,
+        handover = _on_the_spot(
+            centre,
+            case,
+            Route.RESULT,
             incoming=True,
             sent_by=actor.name,
-            sent_at=now,
             received_by=actor.name,
-            received_at=now,
+            at=now,
             note=note,
+            papers=[Paper(name, PaperForm.RESULT, count)],
         )
-        _lines(handover, [Paper(name, PaperForm.RESULT, count)], arrived=True)
-        _project(centre, case)
         return handover
 
 
@@ -597,18 +625,17 @@ def return_to_applicant(
                 _("本中心没有该办件的材料可交还。"), code="papers_empty", field="papers"
             )
         now = timezone.now()
-        handover = Handover.objects.create(
-            case=case,
-            route=Route.TO_APPLICANT,
+        handover = _on_the_spot(
+            centre,
+            case,
+            Route.TO_APPLICANT,
             incoming=False,
             sent_by=actor.name,
-            sent_at=now,
             received_by=signer,
-            received_at=now,
+            at=now,
             note=note,
+            papers=chosen,
         )
-        _lines(handover, chosen, arrived=True)
-        _project(centre, case)
         return handover
 
 
@@ -658,18 +685,18 @@ def settle_lost_originals(
         if not chosen:
             raise DomainError(_("请勾选遗失的原件。"), code="papers_empty", field="papers")
         now = timezone.now()
-        handover = Handover.objects.create(
-            case=case,
-            route=Route.LOST,
+        handover = _on_the_spot(
+            centre,
+            case,
+            Route.LOST,
             incoming=False,
             sent_by=actor.name,
-            sent_at=now,
             received_by=signer,
-            received_at=now,
+            at=now,
             note=note,
+            papers=chosen,
+            arrived=False,
         )
-        _lines(handover, chosen, arrived=False)
-        _project(centre, case)
         return handover
 
 
