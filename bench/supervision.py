@@ -9,9 +9,9 @@ straight into the centres' schemas, the projection built from them with SQL), th
 
 1. ``supervision.services.evaluate``: one statement over ``network_caserecord``, every open
    case's step, deadline and level, the warnings not yet recorded inserted (under an advisory
-   lock: one evaluation at a time); timed
-   on an empty warning table (``--repeat`` times, the table emptied between runs), then once
-   more on the full table (the steady state of the hourly task: nothing new to record);
+   lock: one evaluation at a time) with a desk notification each (``notifications/sql.py``);
+   timed on empty warning and notification tables (``--repeat`` times, emptied between runs),
+   then once more on the full tables (the steady state of the hourly task: nothing new);
 2. the naive loop: for each of the 1,687 schemas, switch to it, read its open cases and their
    clock pauses, and compute each step's deadline and level with ``workdays.calendar`` in
    Python. Its set of (centre, case, step, level, deadline) is asserted equal to the rows the
