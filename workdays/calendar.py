@@ -258,13 +258,15 @@ def _build_year(
 
 
 class _Snapshot:
-    __slots__ = ("fingerprint", "next_check", "overrides", "published", "tables")
+    __slots__ = ("checked_at", "fingerprint", "overrides", "published", "tables")
 
-    def __init__(self, overrides, published, fingerprint, next_check):
+    def __init__(self, overrides, published, fingerprint, checked_at):
         self.overrides: dict[int, dict[dt.date, tuple[bool, str]]] = overrides
         self.published: frozenset[int] = published
         self.fingerprint: str = fingerprint
-        self.next_check: float = next_check
+        #: When the database was last compared (monotonic clock); the interval is read at each
+        #: check, so a changed ``WORKDAYS_REFRESH_SECONDS`` applies at once.
+        self.checked_at: float = checked_at
         self.tables: dict[int, _YearTable] = {}
 
     def table(self, year: int) -> _YearTable:
@@ -307,7 +309,7 @@ def _load() -> _Snapshot:
     ):
         overrides.setdefault(day.year, {})[day] = (is_working, note)
     published = frozenset(PublishedYear.objects.values_list("year", flat=True))
-    return _Snapshot(overrides, published, fingerprint, time.monotonic() + _refresh_seconds())
+    return _Snapshot(overrides, published, fingerprint, time.monotonic())
 
 
 class _PendingWrite:
@@ -343,9 +345,9 @@ def _snapshot() -> _Snapshot:
     snapshot = _shared
     if snapshot is None:
         snapshot = _shared = _load()
-    elif time.monotonic() >= snapshot.next_check:
+    elif time.monotonic() - snapshot.checked_at >= _refresh_seconds():
         if _fingerprint() == snapshot.fingerprint:
-            snapshot.next_check = time.monotonic() + _refresh_seconds()
+            snapshot.checked_at = time.monotonic()
         else:
             snapshot = _shared = _load()
     return snapshot

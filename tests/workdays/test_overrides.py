@@ -149,3 +149,14 @@ def test_an_unchanged_database_costs_one_small_query_per_interval(fresh_calendar
     with CalendarQueries() as check:
         add_working_days(D(2025, 9, 26), 20)
     assert check.selects == 1
+
+
+def test_a_longer_refresh_interval_applies_at_once(fresh_calendar, settings):
+    """The interval is read at each check: after checks every call (0 s), a test or an operator
+    that sets a longer one gets no further check, not one more at the old deadline."""
+    settings.WORKDAYS_REFRESH_SECONDS = 0
+    is_working_day(D(2025, 10, 3))
+    settings.WORKDAYS_REFRESH_SECONDS = 3600
+    with CalendarQueries() as kept:
+        add_working_days(D(2025, 9, 26), 20)
+    assert kept.selects == 0
