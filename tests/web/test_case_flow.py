@@ -139,15 +139,26 @@ def test_village_to_county_and_back(agent_client, township_client, county_client
     page = agent_client.get(f"/c/{VILLAGE}/cases/{number}/").content.decode()
     assert "准予许可" in page and "送达申请人" in page
     assert agent_client.post(f"/c/{VILLAGE}/cases/{number}/deliver/").status_code == 302
-    assert (
-        agent_client.post(f"/c/{VILLAGE}/cases/{number}/rate/", {"rating": "5"}).status_code == 302
+    too_long = agent_client.post(
+        f"/c/{VILLAGE}/cases/{number}/rate/", {"rating": "5", "comment": "好" * 501}
     )
+    assert too_long.status_code == 422
+    assert "意见最多 500 个字" in too_long.content.decode()
+    response = agent_client.post(
+        f"/c/{VILLAGE}/cases/{number}/rate/", {"rating": "5", "comment": "代办员全程跑腿，很方便"}
+    )
+    assert response.status_code == 302
     drain()
     # The desk's entry rates the centre that decided (ratings app, public schema).
     from ratings.models import Rating
 
     rating = Rating.objects.get(tracking_no=number)
-    assert (rating.centre_code, rating.level, rating.source) == (COUNTY, 5, "desk")
+    assert (rating.centre_code, rating.level, rating.source, rating.comment) == (
+        COUNTY,
+        5,
+        "desk",
+        "代办员全程跑腿，很方便",
+    )
 
     # The citizen tracks it with the receipt's number and code; a wrong code finds nothing.
     citizen = Client()

@@ -299,7 +299,9 @@ ACTIONS = {
         gettext_lazy("已送达。"),
     ),
     "rate": (
-        lambda c, a, n, r: services.rate_case(c, n, rating=_rating(r), recorded_by=a),
+        lambda c, a, n, r: services.rate_case(
+            c, n, rating=_rating(r), recorded_by=a, comment=(r.POST.get("comment") or "").strip()
+        ),
         gettext_lazy("评价已记录。"),
     ),
 }
@@ -315,7 +317,7 @@ ACTION_FIELDS = {
     "deny": {"reason"},
     "refuse": {"reason"},
     "withdraw": {"reason"},
-    "rate": {"rating"},
+    "rate": {"rating", "comment"},
 }
 
 
