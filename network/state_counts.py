@@ -53,13 +53,14 @@ DROP TRIGGER IF EXISTS network_state_count ON network_caserecord;
 DROP FUNCTION IF EXISTS network_state_count_on_change();
 """
 
-REBUILD_SQL = """
-DELETE FROM network_statecount WHERE %(all)s OR centre_id = ANY(%(ids)s);
-INSERT INTO network_statecount (centre_id, state, n)
+#: Two statements, sent one by one (server-side binding prepares one statement at a time).
+REBUILD_SQL = (
+    "DELETE FROM network_statecount WHERE %(all)s OR centre_id = ANY(%(ids)s)",
+    """INSERT INTO network_statecount (centre_id, state, n)
 SELECT centre_id, state, count(*) FROM network_caserecord
  WHERE %(all)s OR centre_id = ANY(%(ids)s)
- GROUP BY centre_id, state;
-"""
+ GROUP BY centre_id, state""",
+)
 
 
 def state_counts(centre_id: int) -> dict[str, int]:
@@ -82,5 +83,7 @@ def deferred_state_counts() -> Iterator[None]:
 
 def rebuild_state_counts(centre_ids: list[int] | None = None) -> None:
     """Recount from the projection, for some centres or (None) all: a repair tool."""
+    params = {"all": centre_ids is None, "ids": list(centre_ids or [])}
     with connection.cursor() as cur:
-        cur.execute(REBUILD_SQL, {"all": centre_ids is None, "ids": list(centre_ids or [])})
+        for statement in REBUILD_SQL:
+            cur.execute(statement, params)
