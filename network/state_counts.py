@@ -25,13 +25,21 @@ from core.dbsettings import setting_on
 
 #: The transaction-local setting that makes the trigger do nothing.
 DEFER_SETTING = "network.defer_state_counts"
+#: The first key of the per-centre advisory lock the trigger takes (the second is the centre).
+LOCK_CLASS = 0x5343  # "SC"
 
-TRIGGER_SQL = f"""
+FUNCTION_SQL = f"""
 CREATE OR REPLACE FUNCTION network_state_count_on_change() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
 IF current_setting('{DEFER_SETTING}', true) = 'on' THEN RETURN NULL; END IF;
 IF TG_OP = 'UPDATE' THEN
     IF NEW.state = OLD.state AND NEW.centre_id = OLD.centre_id THEN RETURN NULL; END IF;
+END IF;
+-- One writer of a centre's counters at a time, so two transactions never hold two of its
+-- state rows in opposite orders (A→B in one, B→A in the other: a deadlock).
+PERFORM pg_advisory_xact_lock({LOCK_CLASS}, coalesce(NEW.centre_id, OLD.centre_id)::int);
+IF TG_OP = 'UPDATE' AND NEW.centre_id <> OLD.centre_id THEN
+    PERFORM pg_advisory_xact_lock({LOCK_CLASS}, OLD.centre_id::int);
 END IF;
 IF TG_OP <> 'INSERT' THEN
     UPDATE network_statecount SET n = n - 1 WHERE centre_id = OLD.centre_id AND state = OLD.state;
@@ -43,6 +51,8 @@ END IF;
 RETURN NULL;
 END $$;
 ALTER FUNCTION network_state_count_on_change() SET search_path = public;
+"""
+TRIGGER_SQL = FUNCTION_SQL + """
 CREATE TRIGGER network_state_count
 AFTER INSERT OR DELETE OR UPDATE OF state, centre_id ON network_caserecord
 FOR EACH ROW EXECUTE FUNCTION network_state_count_on_change();

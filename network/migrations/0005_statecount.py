@@ -16,6 +16,12 @@ IF current_setting('network.defer_state_counts', true) = 'on' THEN RETURN NULL; 
 IF TG_OP = 'UPDATE' THEN
     IF NEW.state = OLD.state AND NEW.centre_id = OLD.centre_id THEN RETURN NULL; END IF;
 END IF;
+-- One writer of a centre's counters at a time, so two transactions never hold two of its
+-- state rows in opposite orders (A→B in one, B→A in the other: a deadlock).
+PERFORM pg_advisory_xact_lock(21315, coalesce(NEW.centre_id, OLD.centre_id)::int);
+IF TG_OP = 'UPDATE' AND NEW.centre_id <> OLD.centre_id THEN
+    PERFORM pg_advisory_xact_lock(21315, OLD.centre_id::int);
+END IF;
 IF TG_OP <> 'INSERT' THEN
     UPDATE network_statecount SET n = n - 1 WHERE centre_id = OLD.centre_id AND state = OLD.state;
 END IF;
@@ -26,6 +32,7 @@ END IF;
 RETURN NULL;
 END $$;
 ALTER FUNCTION network_state_count_on_change() SET search_path = public;
+
 CREATE TRIGGER network_state_count
 AFTER INSERT OR DELETE OR UPDATE OF state, centre_id ON network_caserecord
 FOR EACH ROW EXECUTE FUNCTION network_state_count_on_change();
