@@ -8,6 +8,14 @@ that changes the state moves one from the old state to the new. Since the projec
 written in the same transaction as the case (``network.projection.record_case``), the counts are
 exactly as current as the cases the worklist lists.
 
+The trigger is deferred to the commit, and there it takes a per-centre advisory lock before it
+touches the centre's rows: a transaction holds a centre's counters only for the last moment of
+its life, after every other lock it takes, and two transactions moving cases in opposite
+directions (A→B in one, B→A in the other) cannot each hold a row the other wants. An immediate
+trigger deadlocked under `bench/delegation.py` (two window-staff drivers and a worker at one
+township): the counters were locked in the middle of transactions that went on to lock cases,
+activity buckets and each other's counters.
+
 A bulk load (a benchmark, a rebuild of the projection) may switch the trigger off for its
 connection (``deferred_state_counts``) and recount what it loaded in one statement
 (``rebuild_state_counts``): updating one counter row 200,000 times in one transaction would
@@ -53,8 +61,9 @@ END $$;
 ALTER FUNCTION network_state_count_on_change() SET search_path = public;
 """
 TRIGGER_SQL = FUNCTION_SQL + """
-CREATE TRIGGER network_state_count
+CREATE CONSTRAINT TRIGGER network_state_count
 AFTER INSERT OR DELETE OR UPDATE OF state, centre_id ON network_caserecord
+DEFERRABLE INITIALLY DEFERRED
 FOR EACH ROW EXECUTE FUNCTION network_state_count_on_change();
 """
 
@@ -85,8 +94,9 @@ def state_counts(centre_id: int) -> dict[str, int]:
 
 @contextmanager
 def deferred_state_counts() -> Iterator[None]:
-    """Skip the trigger's work on this connection (a bulk load of the projection); call
-    ``rebuild_state_counts`` afterwards for the centres loaded."""
+    """Skip the trigger's work on this connection (a bulk load of the projection, in autocommit
+    or committed inside the block: the trigger runs at commit); call ``rebuild_state_counts``
+    afterwards for the centres loaded."""
     with setting_on(DEFER_SETTING):
         yield
 

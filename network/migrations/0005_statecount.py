@@ -33,8 +33,9 @@ RETURN NULL;
 END $$;
 ALTER FUNCTION network_state_count_on_change() SET search_path = public;
 
-CREATE TRIGGER network_state_count
+CREATE CONSTRAINT TRIGGER network_state_count
 AFTER INSERT OR DELETE OR UPDATE OF state, centre_id ON network_caserecord
+DEFERRABLE INITIALLY DEFERRED
 FOR EACH ROW EXECUTE FUNCTION network_state_count_on_change();
 """
 
