@@ -55,6 +55,16 @@ def demo_users(_layer_web, db):
     return {c.division_code: c for c in ServiceCentre.objects.all()}
 
 
+def counters_committed() -> None:
+    """What a commit does to the worklist's state counters (their trigger is deferred to the
+    commit, and a test's changes are never committed): fire the pending trigger events now."""
+    from django.db import connection
+
+    with connection.cursor() as cur:
+        cur.execute("SET CONSTRAINTS network_state_count IMMEDIATE")
+        cur.execute("SET CONSTRAINTS network_state_count DEFERRED")
+
+
 def drain() -> int:
     """Carry every pending message to its centre (the in-process transport)."""
     from messaging import relay

@@ -17,6 +17,7 @@ from tests.web.conftest import (
     ITEM_MATERIALS,
     TOWNSHIP,
     VILLAGE,
+    counters_committed,
     drain,
 )
 
@@ -217,6 +218,7 @@ def test_worklist_marks_overdue_and_due_soon_cases(agent_client, township_client
     with in_centre(ServiceCentre.objects.get(division_code=TOWNSHIP)):
         Case.objects.filter(tracking_no=numbers[0]).update(due_on=today - dt.timedelta(days=10))
         Case.objects.filter(tracking_no=numbers[1]).update(due_on=today)
+    counters_committed()
     page = township_client.get(f"/c/{TOWNSHIP}/worklist/?tab=review").content.decode()
     assert "badge red" in page and "逾期" in page
     assert "badge yellow" in page and "即将到期" in page

@@ -10,25 +10,15 @@ from delegation import queries, services
 from network.state_counts import deferred_state_counts, rebuild_state_counts, state_counts
 from tenants.models import ServiceCentre
 from tenants.tenancy import in_centre
-from tests.web.conftest import ITEM, ITEM_MATERIALS, TOWNSHIP, VILLAGE
+from tests.web.conftest import ITEM, ITEM_MATERIALS, TOWNSHIP, VILLAGE, counters_committed
 from tests.web.test_query_counts import add_cases
 from web.cases import TABS
 
 STAFF = services.Actor(name="李窗口", role=Role.STAFF, centre=TOWNSHIP)
 
 
-def committed() -> None:
-    """What a commit does to the counters (their trigger is deferred to the commit; a test's
-    changes are never committed): fire the pending trigger events now."""
-    from django.db import connection
-
-    with connection.cursor() as cur:
-        cur.execute("SET CONSTRAINTS network_state_count IMMEDIATE")
-        cur.execute("SET CONSTRAINTS network_state_count DEFERRED")
-
-
 def counted(client, query: str = "") -> dict[str, int]:
-    committed()
+    counters_committed()
     response = client.get(f"/c/{TOWNSHIP}/worklist/{query}")
     assert response.status_code == 200
     return {key: n for key, _label, n in response.context["tabs"]}
@@ -72,7 +62,7 @@ def test_filtered_counts_count_the_filter(township_client):
 def test_a_deferred_bulk_load_is_recounted(demo_users):
     village = ServiceCentre.objects.get(division_code=VILLAGE)
     add_cases(3, forward=False)
-    committed()
+    counters_committed()
     before = state_counts(village.id)
     from django.db import connection, transaction
 
@@ -80,7 +70,7 @@ def test_a_deferred_bulk_load_is_recounted(demo_users):
         with connection.cursor() as cur:
             cur.execute("DELETE FROM network_statecount WHERE centre_id = %s", [village.id])
         add_cases(2, forward=False)
-        committed()  # the loaded rows "commit" while the trigger is off
+        counters_committed()  # the loaded rows "commit" while the trigger is off
         assert state_counts(village.id) == {}
         rebuild_state_counts([village.id])
     after = state_counts(village.id)
