@@ -108,3 +108,12 @@ def pytest_terminal_summary(terminalreporter):
     if layers.layers.builds:
         built = ", ".join(f"{name} ×{n}" for name, n in sorted(layers.layers.builds.items()))
         terminalreporter.write_line(f"test layers built: {built}")
+
+
+@pytest.fixture
+def calendar_kept(settings):
+    """The working-day calendar re-checks the database for other processes' changes every
+    ``WORKDAYS_REFRESH_SECONDS`` (10 by default): one more query in whichever request falls due.
+    Tests that count a page's queries keep it for an hour, so the count does not depend on how
+    long the test took on a loaded machine."""
+    settings.WORKDAYS_REFRESH_SECONDS = 3600

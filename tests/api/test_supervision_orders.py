@@ -29,6 +29,8 @@ SUPERVISION_FLOW = {
     ("staff", "AnswerSupervisionOrder"),
 }
 
+pytestmark = pytest.mark.usefixtures("calendar_kept")
+
 
 def supervisor(network, code: str, name: str = "郑督办", api=None) -> str:
     """A supervisor at ``code``; their token (through the documented login when ``api``)."""

@@ -17,6 +17,8 @@ from tests.web.conftest import ID_NUMBER, ITEM, ITEM_MATERIALS, TOWNSHIP, VILLAG
 AGENT = Actor(name="王代办", role=Role.AGENT, centre=VILLAGE)
 PHONE = "13907171234"
 
+pytestmark = pytest.mark.usefixtures("calendar_kept")
+
 
 def forwarded() -> str:
     case = s.log_request(

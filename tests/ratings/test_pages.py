@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from django.test import Client
 
 from core.roles import Actor, Role
 from ratings import links
 from ratings.models import Callback, Rating, Rectification
 from tests.web.conftest import COUNTY, ID_NUMBER, ITEM, ITEM_MATERIALS, TOWNSHIP, VILLAGE
+
+pytestmark = pytest.mark.usefixtures("calendar_kept")
 
 
 def text(response) -> str:

@@ -39,6 +39,11 @@ def build_web() -> None:
 layers.register("web", build_web, includes=("demo", "sample"))
 
 
+@pytest.fixture(autouse=True)
+def _calendar_kept(calendar_kept):
+    """Every page test here may count queries (tests/conftest.py, ``calendar_kept``)."""
+
+
 @pytest.fixture
 def _layer_web() -> bool:
     return layers.layers.provides("web")
