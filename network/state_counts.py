@@ -60,12 +60,15 @@ RETURN NULL;
 END $$;
 ALTER FUNCTION network_state_count_on_change() SET search_path = public;
 """
-TRIGGER_SQL = FUNCTION_SQL + """
+TRIGGER_SQL = (
+    FUNCTION_SQL
+    + """
 CREATE CONSTRAINT TRIGGER network_state_count
 AFTER INSERT OR DELETE OR UPDATE OF state, centre_id ON network_caserecord
 DEFERRABLE INITIALLY DEFERRED
 FOR EACH ROW EXECUTE FUNCTION network_state_count_on_change();
 """
+)
 
 DROP_TRIGGER_SQL = """
 DROP TRIGGER IF EXISTS network_state_count ON network_caserecord;
