@@ -224,6 +224,14 @@ def _papers_payload(papers: Iterable[Paper]) -> list[dict]:
 # --- 1. the applicant's authorization ------------------------------------------------------------
 
 
+def _require_closed_at_origin(case: Case) -> None:
+    """Papers go back to the applicant only where the case was logged, once it is over."""
+    if case.received_from_id is not None:
+        raise DomainError(_("材料只能在申请人办理登记的中心交还申请人。"), code="not_origin_centre")
+    if case.state in OPEN_STATES:
+        raise DomainError(_("办件尚未办结，不能交还材料。"), code="case_still_open")
+
+
 def _on_the_spot(
     centre: ServiceCentre,
     case: Case,
@@ -609,12 +617,7 @@ def return_to_applicant(
     signer = (received_by or "").strip()
     with in_centre(centre), transaction.atomic():
         case = _case(case_ref)
-        if case.received_from_id is not None:
-            raise DomainError(
-                _("材料只能在申请人办理登记的中心交还申请人。"), code="not_origin_centre"
-            )
-        if case.state in OPEN_STATES:
-            raise DomainError(_("办件尚未办结，不能交还材料。"), code="case_still_open")
+        _require_closed_at_origin(case)
         if not signer:
             raise DomainError(
                 _("请填写签收人姓名。"), code="signatory_required", field="received_by"
@@ -657,12 +660,7 @@ def settle_lost_originals(
     signer, note = (received_by or "").strip(), (note or "").strip()
     with in_centre(centre), transaction.atomic():
         case = _case(case_ref)
-        if case.received_from_id is not None:
-            raise DomainError(
-                _("材料只能在申请人办理登记的中心交还申请人。"), code="not_origin_centre"
-            )
-        if case.state in OPEN_STATES:
-            raise DomainError(_("办件尚未办结，不能交还材料。"), code="case_still_open")
+        _require_closed_at_origin(case)
         if not note:
             raise DomainError(
                 _("请写明原件遗失的经过。"), code="loss_explanation_required", field="note"
