@@ -433,6 +433,10 @@ SMS_RETRY_CAP_SECONDS = int(os.environ.get("SMS_RETRY_CAP_SECONDS", "3600"))
 SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "10"))
 #: A finished case still unrated this many days after its decision gets a rating invitation.
 NOTIFY_RATING_AFTER_DAYS = int(os.environ.get("NOTIFY_RATING_AFTER_DAYS", "3"))
+#: A centre that gets more than this many new warnings of one level in one supervision
+#: evaluation hears of them in one digest (the worklist's warning filter lists them) instead of
+#: one notification each: the first evaluation of a prefecture finds ~224,000 at once.
+NOTIFY_WARNINGS_EACH_UP_TO = int(os.environ.get("NOTIFY_WARNINGS_EACH_UP_TO", "5"))
 #: The address citizens reach the site at, for links in text messages.
 PUBLIC_BASE_URL = os.environ.get("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -40,7 +40,11 @@ class StaffNotificationType(graphene.ObjectType):
 
     id = graphene.ID(required=True)
     kind = StaffNotificationKindEnum(required=True)
-    tracking_no = graphene.String(required=True)
+    tracking_no = graphene.String(
+        required=True,
+        description="The case; empty for a digest of many new warnings of one level "
+        "(the text gives their count; filter the worklist by warning level to list them).",
+    )
     text = graphene.String(required=True, description="In the request's language.")
     created_at = DateTime(required=True)
     read_at = DateTime()

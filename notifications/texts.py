@@ -50,6 +50,15 @@ STAFF_TEMPLATES = {
     StaffKind.WARNING_RED: _("办件 %(tracking_no)s 的“%(step)s”环节已超时（红色预警）。"),
     StaffKind.DUBAN: _("办件 %(tracking_no)s 被督办：%(note)s"),
 }
+#: One notice for many new warnings of one level at once (``supervision`` evaluation).
+STAFF_DIGESTS = {
+    StaffKind.WARNING_YELLOW: _(
+        "本次监察新增 %(count)s 件黄色预警（即将超时），请在待办中按预警筛选查看。"
+    ),
+    StaffKind.WARNING_RED: _(
+        "本次监察新增 %(count)s 件红色预警（已超时），请在待办中按预警筛选查看。"
+    ),
+}
 
 
 def short_name(name: str) -> str:
@@ -112,6 +121,8 @@ def staff_text(kind: str, args: dict, tracking_no: str) -> str:
         values["from_centre"] = centre_name(values["from_centre"])
     if values["step"] in Step.values:
         values["step"] = str(Step(values["step"]).label)
+    if not tracking_no and kind in STAFF_DIGESTS:
+        return str(STAFF_DIGESTS[kind]) % {"count": values.get("count", "")}
     template = STAFF_TEMPLATES.get(kind)
     if template is None:
         return tracking_no

@@ -11,6 +11,7 @@ same one the case clock uses, and no centre's schema is visited. See docs/superv
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -280,7 +281,7 @@ INSERT_SQL = (
      ORDER BY l.centre_id, l.case_id, l.step, l.level
     RETURNING centre_id, tracking_no, step, level
 )"""
-    # The desk of the centre held to account hears of each new warning, in this statement.
+    # The desk of the centre held to account hears of the new warnings, in this statement.
     + WARNING_NOTIFICATIONS_CTE
     + """
 SELECT step, level, count(*) FROM recorded GROUP BY step, level
@@ -315,6 +316,8 @@ def _params(today: dt.date, scheme: SupervisionScheme) -> dict:
         "today_rank": ranks[WINDOW_BACK_DAYS],
         "tz": settings.TIME_ZONE,
         "scheme": scheme.pk,
+        "each_up_to": settings.NOTIFY_WARNINGS_EACH_UP_TO,
+        "run": uuid.uuid4().hex,
         **{field: getattr(scheme, field) for field in SCHEME_FIELDS},
     }
 

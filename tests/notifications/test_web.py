@@ -143,3 +143,28 @@ def test_the_pages_run_a_constant_number_of_queries(township_client, agent_clien
     assert count(township_client, f"/c/{TOWNSHIP}/notifications/") == few
     assert count(agent_client, f"/c/{VILLAGE}/notifications/sms/") == few_sms
     assert few <= 8 and few_sms <= 8, (few, few_sms)
+
+
+def test_a_digest_of_warnings_links_to_the_worklist_filtered_by_its_level(agent_client):
+    import datetime as dt
+
+    from django.test import override_settings
+
+    from supervision import services as sup
+    from tests.supervision.test_evaluation import DAY0, at, move
+
+    for _n in range(2):
+        case = s.log_request(
+            VILLAGE,
+            AGENT,
+            applicant=Applicant(kind="person", name="刘桂兰", id_number=ID_NUMBER, phone=PHONE),
+            item_code=ITEM,
+            materials_received=ITEM_MATERIALS,
+        )
+        move(VILLAGE, case.tracking_no, submitted_at=at(DAY0))
+    with override_settings(NOTIFY_WARNINGS_EACH_UP_TO=1):
+        sup.evaluate(today=dt.date(2026, 10, 12))
+    html = agent_client.get(f"/c/{VILLAGE}/notifications/").content.decode()
+    assert "本次监察新增 2 件红色预警" in html
+    assert f'href="/c/{VILLAGE}/worklist/?supervision=red"' in html
+    assert unread_in_header(html) == 1
