@@ -1,12 +1,14 @@
 """Admin for supervision: read-only. Schemes are versioned and warnings append-only, both
 written through ``supervision.services`` (the scheme by the city, warnings by the evaluation);
-督办 and red cards through ``supervision.orders`` (an order's outcome arrives as a message)."""
+督办 and red cards through ``supervision.orders`` (an order's outcome arrives as a message).
+Warnings are not listed here: their key is composite, which Django's admin cannot show; the web
+pages and the API read them."""
 
 from __future__ import annotations
 
 from django.contrib import admin
 
-from supervision.models import ItemLimit, RedCard, SupervisionOrder, SupervisionScheme, Warning
+from supervision.models import ItemLimit, RedCard, SupervisionOrder, SupervisionScheme
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -39,16 +41,6 @@ class SupervisionSchemeAdmin(ReadOnlyAdmin):
         "yellow_percent", "created_by_name", "created_at",
     ]  # fmt: skip
     inlines = [ItemLimitInline]
-
-
-@admin.register(Warning)
-class WarningAdmin(ReadOnlyAdmin):
-    list_display = [
-        "tracking_no", "centre_code", "tier", "step", "level", "deadline", "working_days_left",
-        "raised_on",
-    ]  # fmt: skip
-    list_filter = ["step", "level", "tier", "raised_on"]
-    search_fields = ["tracking_no", "centre_code", "item_code"]
 
 
 @admin.register(SupervisionOrder)

@@ -118,9 +118,16 @@ class Warning(models.Model):
 
     Append-only: written by ``services.evaluate`` (one at a time, under an advisory lock) for the
     (centre, case, step, level) not recorded yet, so a second or concurrent evaluation records
-    nothing twice; the unique constraint guards it.
+    nothing twice; the primary key is that quadruple and guards it.
     ``centre`` is the centre that held the case at that step (环节超时): the one to answer for it.
+
+    The key is the table's one index (no surrogate id beside a unique constraint): a first
+    evaluation of a prefecture writes ~224,000 rows at once, and every index is written per row.
+    It also serves a centre's reads by case. (Django's admin cannot list a model with a composite
+    key; warnings are read on the web pages and through the API.)
     """
+
+    pk = models.CompositePrimaryKey("centre_id", "case_id", "step", "level")
 
     # No database-level foreign keys here: the rows come from the projection, whose own keys
     # already hold, and checking two per row cost more than the rest of an evaluation's insert.
@@ -156,12 +163,6 @@ class Warning(models.Model):
     class Meta:
         verbose_name = _("监察预警")
         verbose_name_plural = _("监察预警")
-        # The one index: it makes a warning unique and serves a centre's reads by case.
-        constraints = [
-            models.UniqueConstraint(
-                fields=["centre", "case_id", "step", "level"], name="supervision_warning_once"
-            )
-        ]
 
 
 # --- 督办: supervision orders and red cards ------------------------------------------------------
@@ -210,10 +211,7 @@ class SupervisionOrder(models.Model):
     case_id = models.BigIntegerField()
     tracking_no = models.CharField(_("办件编号"), max_length=30)
     step = models.CharField(_("环节"), max_length=10, choices=Step.choices)
-    #: The red warning the order was issued on.
-    warning = models.ForeignKey(
-        Warning, on_delete=models.PROTECT, related_name="+", db_constraint=False
-    )
+    # The red warning the order was issued on is (centre, case_id, step, "red").
     deadline = models.DateField(_("督办期限"))
     note = models.TextField(_("督办意见"))
     issued_at = models.DateTimeField(_("督办时间"))

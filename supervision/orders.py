@@ -206,7 +206,6 @@ def issue_order(
             case_id=record.case_id,
             tracking_no=record.tracking_no,
             step=warning.step,
-            warning=warning,
             deadline=deadline,
             note=note,
             issued_at=timezone.now(),
