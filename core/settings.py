@@ -390,6 +390,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600,
         "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
     },
+    # 差评整改: a rectification turning yellow or red tells the rated centre's desk, once.
+    "warn-rectifications": {
+        "task": "ratings.warn_rectifications",
+        "schedule": 3600,
+        "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    },
     # Notifications (docs/notifications.md): send the SMS that are due; invite ratings.
     "send-notifications": {
         "task": "notifications.send_due",

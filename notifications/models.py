@@ -124,6 +124,8 @@ class StaffKind(models.TextChoices):
     WARNING_YELLOW = "warning_yellow", _("黄色预警")
     WARNING_RED = "warning_red", _("红色预警")
     DUBAN = "duban", _("督办")
+    RECTIFICATION_YELLOW = "rectification_yellow", _("整改黄色预警")
+    RECTIFICATION_RED = "rectification_red", _("整改红色预警")
 
 
 class StaffNotification(models.Model):

@@ -137,7 +137,7 @@ def notify_staff(
     Call it inside the transaction of the change it reports. Once per centre, kind, case and
     ``key`` (give a ``key`` for an event that may recur, e.g. the id of a 督办 order); returns
     whether it was new. Kinds: ``StaffKind`` (incoming, supplement, warning_yellow,
-    warning_red, duban).
+    warning_red, duban, rectification_yellow, rectification_red).
     """
     import json
 

@@ -49,6 +49,12 @@ STAFF_TEMPLATES = {
     StaffKind.WARNING_YELLOW: _("办件 %(tracking_no)s 的“%(step)s”环节即将超时（黄色预警）。"),
     StaffKind.WARNING_RED: _("办件 %(tracking_no)s 的“%(step)s”环节已超时（红色预警）。"),
     StaffKind.DUBAN: _("办件 %(tracking_no)s 被督办：%(note)s"),
+    StaffKind.RECTIFICATION_YELLOW: _(
+        "办件 %(tracking_no)s 的差评整改将于 %(due_on)s 到期（黄色预警）。"
+    ),
+    StaffKind.RECTIFICATION_RED: _(
+        "办件 %(tracking_no)s 的差评整改已过期限 %(due_on)s（红色预警）。"
+    ),
 }
 #: One notice for many new warnings of one level at once (``supervision`` evaluation).
 STAFF_DIGESTS = {
@@ -112,7 +118,14 @@ def staff_text(kind: str, args: dict, tracking_no: str) -> str:
     """A staff notification's text in the active language (missing values shown empty)."""
     from supervision.models import Step
 
-    values = {"item_name": "", "from_centre": "", "materials": "", "step": "", "note": ""}
+    values = {
+        "item_name": "",
+        "from_centre": "",
+        "materials": "",
+        "step": "",
+        "note": "",
+        "due_on": "",
+    }
     values.update(args or {})
     values["tracking_no"] = tracking_no
     if isinstance(values.get("materials"), list):

@@ -434,6 +434,35 @@ def warning(rectification: Rectification, today: dt.date | None = None, scheme=N
     return Warning(level, left)
 
 
+def notify_warnings(today: dt.date | None = None) -> int:
+    """The desk of the rated centre hears once when an open rectification turns yellow and once
+    when it turns red (``StaffKind.RECTIFICATION_*``, deduplicated by rectification and level:
+    running it again, or twice at once, tells nobody twice). Hourly with the supervision
+    evaluation (``ratings.warn_rectifications``). Returns how many notices were new."""
+    from notifications.models import StaffKind
+    from notifications.services import notify_staff
+    from supervision.services import current_scheme
+
+    today = today or timezone.localdate()
+    scheme = current_scheme()
+    kinds = {"yellow": StaffKind.RECTIFICATION_YELLOW, "red": StaffKind.RECTIFICATION_RED}
+    new = 0
+    for rectification in Rectification.objects.filter(state=RectificationState.OPEN).order_by(
+        "due_on", "pk"
+    ):
+        level = warning(rectification, today, scheme).level
+        if level is None:
+            continue
+        new += notify_staff(
+            rectification.centre_code,
+            kinds[level],
+            rectification.tracking_no,
+            {"rectification": rectification.pk, "due_on": rectification.due_on.isoformat()},
+            key=str(rectification.pk),
+        )
+    return new
+
+
 def overdue_counts(today: dt.date | None = None) -> dict[str, int]:
     """Per centre code: open rectifications past their due date (one query)."""
     today = today or timezone.localdate()

@@ -152,6 +152,39 @@ def test_an_open_rectification_warns_yellow_then_red(decided, at):
     assert ratings.overdue_counts(dt.date(2026, 10, 23)) == {}
 
 
+def test_a_rectification_turning_yellow_then_red_tells_the_rated_desk_once_each(decided, at):
+    from django.core.management import call_command
+
+    from notifications.models import StaffNotification
+    from notifications.texts import staff_text
+
+    at("2026-09-28 10:00")
+    r = bad(decided).rectification  # the county's, due Friday 23 October
+
+    def notes():
+        return list(
+            StaffNotification.objects.filter(kind__startswith="rectification_").order_by("id")
+        )
+
+    assert ratings.notify_warnings(dt.date(2026, 10, 19)) == 0 and notes() == []
+    assert ratings.notify_warnings(dt.date(2026, 10, 20)) == 1
+    assert ratings.notify_warnings(dt.date(2026, 10, 21)) == 0  # still yellow: told already
+    (yellow,) = notes()
+    assert (yellow.centre.division_code, yellow.kind, yellow.tracking_no) == (
+        COUNTY,
+        "rectification_yellow",
+        decided.tracking_no,
+    )
+    assert yellow.text_args == {"rectification": r.pk, "due_on": "2026-10-23"}
+    assert staff_text(yellow.kind, yellow.text_args, yellow.tracking_no) == (
+        f"办件 {decided.tracking_no} 的差评整改将于 2026-10-23 到期（黄色预警）。"
+    )
+    # The command the hourly task shares a run with says how many it told.
+    call_command("evaluate_supervision", "--today", "2026-10-27")
+    assert [n.kind for n in notes()] == ["rectification_yellow", "rectification_red"]
+    assert ratings.notify_warnings(dt.date(2026, 10, 28)) == 0
+
+
 def test_an_unknown_state_or_centre_is_refused(decided):
     assert code_of(lambda: ratings.list_rectifications(COUNTY, COUNTY_STAFF, state="lost")) == (
         "invalid_state"

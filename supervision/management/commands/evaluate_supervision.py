@@ -2,8 +2,9 @@
 
     manage.py evaluate_supervision [--today YYYY-MM-DD]
 
-The same as the hourly Celery beat task ``supervision.evaluate``; running it again records
-nothing twice.
+The same as the hourly Celery beat tasks ``supervision.evaluate`` and
+``ratings.warn_rectifications`` (差评整改 turning yellow or red tell the rated desk); running it
+again records and tells nothing twice.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext
 
 from core.commands import domain_errors_as_command_errors
+from ratings.services import notify_warnings
 from supervision import services
 from supervision.models import Level, Step
 
@@ -37,3 +39,5 @@ class Command(BaseCommand):
         )
         for (step, level), count in sorted(result.recorded.items()):
             self.stdout.write(f"  {Step(step).label} {Level(level).label}: {count}")
+        told = notify_warnings(today=day)
+        self.stdout.write(gettext("差评整改预警通知：%(count)d 条。") % {"count": told})
