@@ -153,6 +153,7 @@ def test_a_digest_of_warnings_links_to_the_worklist_filtered_by_its_level(agent_
     from supervision import services as sup
     from tests.supervision.test_evaluation import DAY0, at, move
 
+    late = []
     for _n in range(2):
         case = s.log_request(
             VILLAGE,
@@ -162,9 +163,22 @@ def test_a_digest_of_warnings_links_to_the_worklist_filtered_by_its_level(agent_
             materials_received=ITEM_MATERIALS,
         )
         move(VILLAGE, case.tracking_no, submitted_at=at(DAY0))
+        late.append(case.tracking_no)
+    on_time = s.log_request(
+        VILLAGE,
+        AGENT,
+        applicant=Applicant(kind="person", name="刘桂兰", id_number=ID_NUMBER, phone=PHONE),
+        item_code=ITEM,
+        materials_received=ITEM_MATERIALS,
+    ).tracking_no
+    move(VILLAGE, on_time, submitted_at=at(dt.date(2026, 10, 12)))
     with override_settings(NOTIFY_WARNINGS_EACH_UP_TO=1):
         sup.evaluate(today=dt.date(2026, 10, 12))
     html = agent_client.get(f"/c/{VILLAGE}/notifications/").content.decode()
     assert "本次监察新增 2 件红色预警" in html
-    assert f'href="/c/{VILLAGE}/worklist/?supervision=red"' in html
+    # A village's agents work from the register: the link filters it by the digest's level.
+    assert f'href="/c/{VILLAGE}/register/?supervision=red"' in html
     assert unread_in_header(html) == 1
+    listed = agent_client.get(f"/c/{VILLAGE}/register/?supervision=red").content.decode()
+    assert all(no in listed for no in late) and on_time not in listed
+    assert on_time in agent_client.get(f"/c/{VILLAGE}/register/").content.decode()

@@ -36,12 +36,18 @@ def _page(request: HttpRequest, cases):
 
 @centre_page(Role.AGENT)
 def register(request: HttpRequest) -> HttpResponse:
-    """登记簿: the village's cases, newest first; filters by state and by what needs me."""
+    """登记簿: the village's cases, newest first; filters by state, by what needs me and by
+    supervision warning (the link of a digest of warnings lands here)."""
     state = request.GET.get("state") or None
     if state not in State.values:
         state = None
     needs = request.GET.get("needs") or ""
-    cases = queries.worklist(request.centre, request.actor, state=state)
+    supervision = request.GET.get("supervision") or ""
+    if supervision not in ("yellow", "red"):
+        supervision = ""
+    cases = queries.worklist(
+        request.centre, request.actor, state=state, supervision=supervision or None
+    )
     if needs in NEEDS:
         cases = cases.filter(NEEDS[needs][1])
     try:
@@ -59,6 +65,7 @@ def register(request: HttpRequest) -> HttpResponse:
         "page": page,
         "state": state or "",
         "needs": needs,
+        "supervision": supervision,
         "states": State.choices,
         "needs_choices": [(k, v[0]) for k, v in NEEDS.items()],
     }
