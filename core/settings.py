@@ -167,12 +167,16 @@ _db["ENGINE"] = "django_tenants.postgresql_backend"
 # made every request and every task open a new connection on the DATABASE_URL path.
 _db["CONN_MAX_AGE"] = int(os.environ.get("CONN_MAX_AGE", "300"))
 _db["CONN_HEALTH_CHECKS"] = True
-# Server-side binding and prepared statements: with DB_PREPARE_THRESHOLD=N a statement run N
-# times on a connection is prepared once, then only executed (planning is skipped).
-if os.environ.get("DB_PREPARE_THRESHOLD"):
+# Server-side binding and prepared statements (on by default): a statement run
+# DB_PREPARE_THRESHOLD (2) times on a connection is prepared once, then only executed: PostgreSQL
+# stops planning the hot statements (write path −10 % CPU per case, docs/benchmarks.md).
+# DB_PREPARE_THRESHOLD=off turns both off (e.g. behind a PgBouncer in transaction pooling mode
+# older than 1.21, which cannot keep a connection's prepared statements).
+_prepare = os.environ.get("DB_PREPARE_THRESHOLD", "2").strip().lower()
+if _prepare not in ("off", "none", "no", "false", ""):
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"]["server_side_binding"] = True
-    _db["OPTIONS"]["prepare_threshold"] = int(os.environ["DB_PREPARE_THRESHOLD"])
+    _db["OPTIONS"]["prepare_threshold"] = int(_prepare)
 # Parallel test runs (several people or agents on one server) each name their own database.
 _db["TEST"] = {"NAME": os.environ.get("TEST_DATABASE_NAME") or f"test_{_db['NAME']}"}
 DATABASES = {"default": _db}
