@@ -406,6 +406,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 10,
         "options": {"queue": CELERY_TASK_DEFAULT_QUEUE, "expires": 10},
     },
+    "redact-old-sms": {
+        "task": "notifications.redact_old_sms",
+        "schedule": 24 * 3600,
+        "options": {"queue": CELERY_TASK_DEFAULT_QUEUE},
+    },
     "invite-ratings": {
         "task": "notifications.invite_ratings",
         "schedule": 3600,
@@ -441,6 +446,9 @@ SMS_RATE_WINDOW_SECONDS = int(os.environ.get("SMS_RATE_WINDOW_SECONDS", "3600"))
 SMS_RETRY_BASE_SECONDS = int(os.environ.get("SMS_RETRY_BASE_SECONDS", "30"))
 SMS_RETRY_CAP_SECONDS = int(os.environ.get("SMS_RETRY_CAP_SECONDS", "3600"))
 SMS_MAX_ATTEMPTS = int(os.environ.get("SMS_MAX_ATTEMPTS", "10"))
+#: A message's phone number and text are erased this many days after it was written, once it
+#: is no longer pending (daily task ``notifications.redact_old_sms``); the row and its status stay.
+SMS_RETENTION_DAYS = int(os.environ.get("SMS_RETENTION_DAYS", "180"))
 #: A finished case still unrated this many days after its decision gets a rating invitation.
 NOTIFY_RATING_AFTER_DAYS = int(os.environ.get("NOTIFY_RATING_AFTER_DAYS", "3"))
 #: A centre that gets more than this many new warnings of one level in one supervision

@@ -74,6 +74,9 @@ class SmsMessage(models.Model):
     gateway_message_id = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(_("生成时间"))
     sent_at = models.DateTimeField(_("发送时间"), null=True, blank=True)
+    #: When the phone number and the text were erased (``SMS_RETENTION_DAYS`` after the message
+    #: was written; the row stays: what was sent to whom-no-longer-known, and how it went).
+    redacted_at = models.DateTimeField(_("脱敏时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("短信")

@@ -299,6 +299,33 @@ def centre_sms(centre: ServiceCentre, actor: Actor, *, tracking_no: str | None =
     return messages.order_by("-created_at")
 
 
+# --- retention ---------------------------------------------------------------------------------
+
+
+def redact_old_sms(*, now: dt.datetime | None = None, batch: int = 5000) -> int:
+    """Erase the phone number (and its keyed hash) and the text of every message written more
+    than ``SMS_RETENTION_DAYS`` ago that is no longer pending; the row stays with its kind,
+    case, status and times (``redacted_at``). In batches, each its own transaction; running it
+    again erases nothing twice. Returns how many were erased."""
+    now = now or timezone.now()
+    before = now - dt.timedelta(days=settings.SMS_RETENTION_DAYS)
+    erased = 0
+    while True:
+        with transaction.atomic():
+            ids = list(
+                SmsMessage.objects.filter(created_at__lt=before, redacted_at__isnull=True)
+                .exclude(status=SmsStatus.PENDING)
+                .order_by("created_at")
+                .select_for_update(skip_locked=True)  # a concurrent run takes other rows
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                return erased
+            erased += SmsMessage.objects.filter(pk__in=ids).update(
+                phone="", phone_hash="", text="", last_error="", redacted_at=now
+            )
+
+
 # --- rating invitations ------------------------------------------------------------------------
 
 

@@ -1,4 +1,4 @@
-"""Thin Celery tasks (scheduled in ``CELERY_BEAT_SCHEDULE``): both idempotent."""
+"""Thin Celery tasks (scheduled in ``CELERY_BEAT_SCHEDULE``): all idempotent."""
 
 from __future__ import annotations
 
@@ -20,3 +20,11 @@ def invite_ratings() -> int:
     from notifications.services import invite_ratings as invite
 
     return invite()
+
+
+@app.task(name="notifications.redact_old_sms")
+def redact_old_sms() -> int:
+    """Erase the phone number and text of messages older than ``SMS_RETENTION_DAYS``."""
+    from notifications.services import redact_old_sms as redact
+
+    return redact()

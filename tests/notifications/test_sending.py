@@ -235,3 +235,30 @@ def test_the_command_sends_what_is_due(settings, tmp_path):
     call_command("send_notifications", stdout=out)
     assert "已发送 1" in out.getvalue()
     assert sms(number)[0].status == SmsStatus.SENT
+
+
+def test_old_messages_lose_phone_and_text_after_the_retention_period_pending_ones_never(
+    settings,
+):
+    from django.db import connection
+
+    from notifications.models import SmsMessage
+
+    settings.SMS_RETENTION_DAYS = 180
+    old_sent, old_pending, recent = accepted_case(), accepted_case(), accepted_case()
+    send_due(gateway=Recording())
+    long_ago = timezone.now() - dt.timedelta(days=181)
+    SmsMessage.objects.filter(tracking_no__in=[old_sent, old_pending]).update(created_at=long_ago)
+    SmsMessage.objects.filter(tracking_no=old_pending).update(status=SmsStatus.PENDING)
+
+    assert notify.redact_old_sms() == 1
+    (erased,) = sms(old_sent)
+    assert (erased.phone, erased.phone_hash, erased.text) == ("", "", "")
+    assert erased.redacted_at is not None and erased.status == SmsStatus.SENT  # the record stays
+    (pending,) = sms(old_pending)
+    assert pending.phone == PERSON.phone and pending.redacted_at is None
+    assert sms(recent)[0].phone == PERSON.phone
+    with connection.cursor() as cur:  # the columns themselves are empty, not a sealed copy
+        cur.execute("SELECT phone, text FROM notifications_smsmessage WHERE id = %s", [erased.pk])
+        assert cur.fetchone() == ("", "")
+    assert notify.redact_old_sms() == 0  # nothing erased twice
