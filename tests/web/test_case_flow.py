@@ -140,6 +140,19 @@ def test_village_to_county_and_back(agent_client, township_client, county_client
     page = agent_client.get(f"/c/{VILLAGE}/cases/{number}/").content.decode()
     assert "准予许可" in page and "送达申请人" in page
     assert agent_client.post(f"/c/{VILLAGE}/cases/{number}/deliver/").status_code == 302
+    # The desk may rate another centre of the chain that served the applicant (once each); the
+    # deciding centre's rating, the default, is still to come.
+    page = agent_client.get(f"/c/{VILLAGE}/cases/{number}/").content.decode()
+    assert 'name="hop"' in page and f'<option value="{TOWNSHIP}">' in page
+    elsewhere = agent_client.post(
+        f"/c/{VILLAGE}/cases/{number}/rate/", {"rating": "4", "hop": "420500"}
+    )
+    assert elsewhere.status_code == 422 and "没有办理过这件办件" in elsewhere.content.decode()
+    response = agent_client.post(
+        f"/c/{VILLAGE}/cases/{number}/rate/", {"rating": "4", "hop": TOWNSHIP}
+    )
+    assert response.status_code == 302
+    assert 'name="hop"' in agent_client.get(f"/c/{VILLAGE}/cases/{number}/").content.decode()
     too_long = agent_client.post(
         f"/c/{VILLAGE}/cases/{number}/rate/", {"rating": "5", "comment": "好" * 501}
     )
@@ -153,7 +166,9 @@ def test_village_to_county_and_back(agent_client, township_client, county_client
     # The desk's entry rates the centre that decided (ratings app, public schema).
     from ratings.models import Rating
 
-    rating = Rating.objects.get(tracking_no=number)
+    town_rating = Rating.objects.get(tracking_no=number, centre_code=TOWNSHIP)
+    assert (town_rating.level, town_rating.source, town_rating.deciding) == (4, "desk", False)
+    rating = Rating.objects.get(tracking_no=number, deciding=True)
     assert (rating.centre_code, rating.level, rating.source, rating.comment) == (
         COUNTY,
         5,

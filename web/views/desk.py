@@ -300,7 +300,12 @@ ACTIONS = {
     ),
     "rate": (
         lambda c, a, n, r: services.rate_case(
-            c, n, rating=_rating(r), recorded_by=a, comment=(r.POST.get("comment") or "").strip()
+            c,
+            n,
+            rating=_rating(r),
+            recorded_by=a,
+            comment=(r.POST.get("comment") or "").strip(),
+            hop=(r.POST.get("hop") or "").strip() or None,  # default: the deciding centre
         ),
         gettext_lazy("评价已记录。"),
     ),
@@ -317,7 +322,7 @@ ACTION_FIELDS = {
     "deny": {"reason"},
     "refuse": {"reason"},
     "withdraw": {"reason"},
-    "rate": {"rating", "comment"},
+    "rate": {"rating", "comment", "centre"},
 }
 
 
