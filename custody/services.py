@@ -127,20 +127,30 @@ def case_papers(case: Case, results: Iterable[tuple[str, int]]) -> dict[PaperRef
     return papers
 
 
+#: Per paper of one case, what this centre holds: what came in and arrived, minus what went out.
+_BALANCE_SQL = (
+    "SELECT l.name, l.form, "
+    " SUM(CASE WHEN h.incoming THEN l.count ELSE -l.count END) AS n "
+    "FROM custody_handoverline l JOIN custody_handover h ON h.id = l.handover_id "
+    "WHERE h.case_id = %s AND h.route <> 'lost' "
+    " AND (NOT h.incoming OR (h.received_at IS NOT NULL AND l.arrived)) "
+    "GROUP BY l.name, l.form"
+)
+
+
+def holds_any(case: Case) -> bool:
+    """Whether this centre holds any paper of ``case`` (one query; ``held`` also orders them)."""
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT EXISTS (SELECT 1 FROM ({_BALANCE_SQL}) b WHERE b.n > 0)", [case.pk])
+        return cur.fetchone()[0]
+
+
 def held(case: Case, known: dict[PaperRef, int] | None = None) -> list[Paper]:
     """What this centre holds for ``case``: what came in and arrived, minus what went out; in
     the order of ``known`` (the case's papers, read if not given)."""
     balance: Counter[PaperRef] = Counter()
     with connection.cursor() as cur:
-        cur.execute(
-            "SELECT l.name, l.form, "
-            " SUM(CASE WHEN h.incoming THEN l.count ELSE -l.count END) "
-            "FROM custody_handoverline l JOIN custody_handover h ON h.id = l.handover_id "
-            "WHERE h.case_id = %s AND h.route <> 'lost' "
-            " AND (NOT h.incoming OR (h.received_at IS NOT NULL AND l.arrived)) "
-            "GROUP BY l.name, l.form",
-            [case.pk],
-        )
+        cur.execute(_BALANCE_SQL, [case.pk])
         for name, form, count in cur.fetchall():
             balance[(name, form)] = count
     order = list(_case_papers(case) if known is None else known)
@@ -403,7 +413,7 @@ def papers_follow_case(
         papers = list(papers)
         if not papers:
             return None  # the sender chose to send none now
-    elif not held(case):
+    elif not holds_any(case):
         return None
     return _hand_over(centre, actor, case, Route.UP, papers, "")
 

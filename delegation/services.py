@@ -204,6 +204,12 @@ def _peer(delegation_id: uuid.UUID | None) -> str:
     return peer
 
 
+def _remember_peer(delegation: Delegation) -> None:
+    """A delegation just created here: its peer is known, no need to read it back (``_peer``).
+    Should the transaction roll back, the entry names an id no delegation will ever have."""
+    _peers[(connection.schema_name, delegation.id)] = delegation.peer_centre
+
+
 def _hop(delegation_id: uuid.UUID) -> Delegation:
     """A reference to one of this centre's delegations, enough for ``_send`` (which locks the
     row with its UPDATE): its id and its immutable peer, without reading the row again."""
@@ -773,6 +779,7 @@ def _hand_up(
         peer_tier=parent.tier,
         tracking_no=case.tracking_no,
     )
+    _remember_peer(delegation)
     case.forwarded_to = delegation
     case.escalated_at = timezone.now()
     case.upstream_state = State.SUBMITTED
@@ -1230,6 +1237,7 @@ def apply_forwarded(centre: ServiceCentre, message: dict) -> Delegation:
         peer_tier=p.get("sender_tier", ""),
         tracking_no=case.tracking_no,
     )
+    _remember_peer(delegation)
     case.received_from = delegation
     case.save(update_fields=["received_from"])
     _record(
