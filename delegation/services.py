@@ -1228,7 +1228,12 @@ def apply_forwarded(centre: ServiceCentre, message: dict) -> Delegation:
         materials=p["materials"],
         origin_centre=p["origin_centre"],
         note=p.get("note", ""),
+        # The delegation row follows in this transaction; the foreign key is checked at commit
+        # (Django's PostgreSQL keys are DEFERRABLE INITIALLY DEFERRED), so no UPDATE after it.
+        received_from_id=message["stream"],
     )
+    # A case just opened has no clock pauses: the projection need not ask.
+    case._prefetched_objects_cache = {"pauses": CasePause.objects.none()}
     delegation = Delegation.objects.create(
         id=message["stream"],
         direction=Direction.DOWN,
@@ -1239,7 +1244,6 @@ def apply_forwarded(centre: ServiceCentre, message: dict) -> Delegation:
     )
     _remember_peer(delegation)
     case.received_from = delegation
-    case.save(update_fields=["received_from"])
     _record(
         case,
         "receive",
