@@ -15,6 +15,11 @@ staff operations of ``graphql/operations/staff.graphql`` — ``Worklist`` (a pag
   values bound, the centre's ``search_path`` set first), sent with psycopg on one connection,
   rows fetched; CPU per request of this process and of the same cluster.
 
+* **graphql-core over dicts** (same run): the operation executed by graphql-core against the
+  exported SDL with the response's data as plain dicts, then JSON-encoded: the floor a server
+  executing the document with graphql-core cannot go under (``floor_ratio_sql_plus_graphql_core``
+  = (direct SQL + that) ÷ direct SQL).
+
 Reported: CPU ms per request of each, the ratio server/direct (goal ≤ 3), statements per
 request, and the CPU other processes used meanwhile (a noisy run shows). Results in
 var/bench/read_path.json.
@@ -90,6 +95,34 @@ def capture(path: str, body: bytes, token: str, schema: str) -> list[str]:
     assert response.status_code == 200, response.content[:300]
     assert b'"errors"' not in response.content, response.content[:300]
     return [f'SET search_path = "{schema}", public'] + [q["sql"] for q in queries.captured_queries]
+
+
+def executor_floor(path: str, body: bytes, token: str, repeat: int) -> dict:
+    """What graphql-core alone costs for this response: the operation executed (parsed and
+    validated once) against the centre's exported SDL with the response's own data as plain
+    dicts (graphql-core's default resolvers, no database, no Django), then encoded as JSON.
+    CPU ms per request of this process: the part of a request no server code can avoid while
+    graphql-core executes it."""
+    from django.test import Client
+
+    from graphql import build_schema, execute, parse, validate
+
+    response = Client().post(
+        path, body, content_type="application/json", HTTP_AUTHORIZATION=f"Bearer {token}"
+    )
+    data = json.loads(response.content)["data"]
+    request = json.loads(body)
+    schema = build_schema((ROOT / "graphql" / "centre.graphql").read_text())
+    document = parse(request["query"])
+    assert not validate(schema, document)
+    variables = request.get("variables") or {}
+    result = execute(schema, document, root_value=data, variable_values=variables)
+    assert not result.errors and result.data == data, result.errors
+    started = time.process_time()
+    for _ in range(repeat):
+        result = execute(schema, document, root_value=data, variable_values=variables)
+        json.dumps({"data": result.data}, ensure_ascii=False)
+    return {"cpu_ms_per_request": round((time.process_time() - started) * 1000 / repeat, 2)}
 
 
 def free_port() -> int:
@@ -220,6 +253,22 @@ def main() -> None:
         "http_cache_off": over_http(0, bodies, path, token, args.requests, postmaster),
         "http_cache_on": over_http(256, bodies, path, token, args.requests, postmaster),
         "direct_sql": direct(statements, params, args.requests, postmaster),
+        "graphql_core_over_dicts": {
+            name: executor_floor(path, body, token, args.requests) for name, body in bodies.items()
+        },
+    }
+    # The least a server executing these documents with graphql-core can cost, as a multiple of
+    # the direct SQL: the SQL's own CPU plus graphql-core's execution over ready data.
+    result["floor_ratio_sql_plus_graphql_core"] = {
+        name: round(
+            (
+                result["direct_sql"][name]["cpu_ms_per_request"]
+                + result["graphql_core_over_dicts"][name]["cpu_ms_per_request"]
+            )
+            / result["direct_sql"][name]["cpu_ms_per_request"],
+            2,
+        )
+        for name in bodies
     }
     result["ratio_server_to_direct_sql"] = {
         mode: {
