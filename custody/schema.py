@@ -206,7 +206,8 @@ class ExtraPaperInput(graphene.InputObjectType):
     count = graphene.Int(default_value=1)
 
 
-def _refs(papers) -> list[services.PaperRef] | None:
+def refs(papers) -> list[services.PaperRef] | None:
+    """Papers given to the API as (name, form); None when not given (the service's default)."""
     if papers is None:
         return None
     return [(p.name.strip(), value_of(p.form)) for p in papers]
@@ -244,7 +245,7 @@ class AuthorizeProxy(CustodyMutation):
     @classmethod
     def act(cls, centre, actor, tracking_no, papers, agent_name="", note=""):
         services.authorize_proxy(
-            centre, actor, tracking_no, papers=_refs(papers), agent_name=agent_name or "",
+            centre, actor, tracking_no, papers=refs(papers), agent_name=agent_name or "",
             note=note or "",
         )  # fmt: skip
 
@@ -261,7 +262,7 @@ class HandOverPapers(CustodyMutation):
 
     @classmethod
     def act(cls, centre, actor, tracking_no, papers=None, note=""):
-        services.hand_over(centre, actor, tracking_no, papers=_refs(papers), note=note or "")
+        services.hand_over(centre, actor, tracking_no, papers=refs(papers), note=note or "")
 
 
 class ConfirmPapersReceipt(CustodyMutation):
@@ -281,7 +282,7 @@ class ConfirmPapersReceipt(CustodyMutation):
             actor,
             tracking_no,
             handover_id,
-            arrived=_refs(arrived),
+            arrived=refs(arrived),
             extra=[(p.name, value_of(p.form), p.count) for p in extra or []],
             note=note or "",
         )
@@ -315,7 +316,7 @@ class ReturnPapersToApplicant(CustodyMutation):
     @classmethod
     def act(cls, centre, actor, tracking_no, received_by, papers=None, note=""):
         services.return_to_applicant(
-            centre, actor, tracking_no, received_by=received_by, papers=_refs(papers),
+            centre, actor, tracking_no, received_by=received_by, papers=refs(papers),
             note=note or "",
         )  # fmt: skip
 
@@ -332,7 +333,7 @@ class SettleLostOriginals(CustodyMutation):
     @classmethod
     def act(cls, centre, actor, tracking_no, papers, received_by, note):
         services.settle_lost_originals(
-            centre, actor, tracking_no, papers=_refs(papers), received_by=received_by, note=note
+            centre, actor, tracking_no, papers=refs(papers), received_by=received_by, note=note
         )
 
 

@@ -11,6 +11,8 @@ import graphene
 
 from accounts.permissions import mask_id_number, mask_phone, sees_full_personal_data
 from catalog.schema import HandlingTypeEnum, ItemVersionById, MaterialFormEnum, ServiceItemType
+from custody.schema import PaperInput
+from custody.schema import refs as paper_refs
 from delegation import queries
 from delegation import services as s
 from delegation.dataloaders import ChainByTrackingNo, DelegationsByCase, EventsByCase, prime_cases
@@ -542,6 +544,11 @@ class HandUpArguments:
     tracking_no = graphene.String(required=True)
     to = graphene.String(description="The parent centre's division code (checked).")
     note = graphene.String()
+    papers = graphene.List(
+        graphene.NonNull(PaperInput),
+        description="The applicant's papers that go up with the case (材料交接); default: "
+        "everything held here; an empty list: none now (hand them over later).",
+    )
 
 
 class ForwardCase(CaseMutation):
@@ -550,8 +557,10 @@ class ForwardCase(CaseMutation):
     Arguments = HandUpArguments
 
     @classmethod
-    def act(cls, centre, actor, tracking_no, to=None, note=""):
-        return s.forward_case(centre, actor, tracking_no, to=to, note=note or "")
+    def act(cls, centre, actor, tracking_no, to=None, note="", papers=None):
+        return s.forward_case(
+            centre, actor, tracking_no, to=to, note=note or "", papers=paper_refs(papers)
+        )
 
 
 class EscalateCase(CaseMutation):
@@ -560,8 +569,10 @@ class EscalateCase(CaseMutation):
     Arguments = HandUpArguments
 
     @classmethod
-    def act(cls, centre, actor, tracking_no, to=None, note=""):
-        return s.escalate_case(centre, actor, tracking_no, to=to, note=note or "")
+    def act(cls, centre, actor, tracking_no, to=None, note="", papers=None):
+        return s.escalate_case(
+            centre, actor, tracking_no, to=to, note=note or "", papers=paper_refs(papers)
+        )
 
 
 class NoteArguments:

@@ -218,3 +218,46 @@ def test_a_lost_original_is_explained_and_signed_for(api, demo_users):
     ).ok("settleLostOriginals")
     assert settled["custody"]["originalsAway"] == []
     assert settled["custody"]["handovers"][-1]["route"] == "LOST"
+
+
+def test_forwarding_through_the_api_sends_only_the_papers_named(api, demo_users):
+    """``forwardCase(papers:)`` sends what is named, as the web form's ticks do; the rest stays
+    held at the village. An empty list sends none now; without the argument, all go."""
+    from delegation.services import Applicant
+
+    agent = login(api, "agent", "AgentLogin", "agent.420506101201", centre=VILLAGE)
+    town = login(api, "staff", "StaffLogin", "staff.420506101000", centre=TOWNSHIP)
+    case = s.log_request(
+        VILLAGE,
+        Actor("王代办", Role.AGENT, VILLAGE),
+        applicant=Applicant("person", "刘桂兰", "420581199001010011", "13907171234"),
+        item_code=ITEM,
+        materials_received=ITEM_MATERIALS,
+    )
+    no = case.tracking_no
+    api.op(
+        "custody",
+        "AuthorizeProxy",
+        {"trackingNo": no, "papers": [APPLICATION, ID_COPY, BOOKLET, CONSENT]},
+        token=agent,
+        centre=VILLAGE,
+    ).ok("authorizeProxy")
+    api.op(
+        "agent",
+        "ForwardCase",
+        {"trackingNo": no, "papers": [APPLICATION, CONSENT]},
+        token=agent,
+        centre=VILLAGE,
+    ).ok("forwardCase")
+    drain()
+    rows = api.op("custody", "CustodyPendingReceipts", token=town, centre=TOWNSHIP).data[
+        "custodyPendingReceipts"
+    ]
+    assert [(line["name"], line["form"]) for line in rows[0]["lines"]] == [
+        (APPLICATION["name"], "ORIGINAL"),
+        (CONSENT["name"], "ORIGINAL"),
+    ]
+    held = api.op("custody", "CaseCustody", {"trackingNo": no}, token=agent, centre=VILLAGE).data[
+        "caseCustody"
+    ]["held"]
+    assert sorted(p["name"] for p in held) == sorted([ID_COPY["name"], BOOKLET["name"]])
