@@ -51,20 +51,24 @@ def pending_id(api, token, centre) -> str:
     return rows[0]["id"]
 
 
-def test_papers_round_trip_through_graphql(api, demo_users):
+def logged_at_village() -> str:
+    """A request logged by the village agent (all materials in); its tracking number."""
     from delegation.services import Applicant
 
-    agent = login(api, "agent", "AgentLogin", "agent.420506101201", centre=VILLAGE)
-    town = login(api, "staff", "StaffLogin", "staff.420506101000", centre=TOWNSHIP)
-    county = login(api, "staff", "StaffLogin", "staff.420506", centre=COUNTY)
-    case = s.log_request(
+    return s.log_request(
         VILLAGE,
         Actor("王代办", Role.AGENT, VILLAGE),
         applicant=Applicant("person", "刘桂兰", "420581199001010011", "13907171234"),
         item_code=ITEM,
         materials_received=ITEM_MATERIALS,
-    )
-    no = case.tracking_no
+    ).tracking_no
+
+
+def test_papers_round_trip_through_graphql(api, demo_users):
+    agent = login(api, "agent", "AgentLogin", "agent.420506101201", centre=VILLAGE)
+    town = login(api, "staff", "StaffLogin", "staff.420506101000", centre=TOWNSHIP)
+    county = login(api, "staff", "StaffLogin", "staff.420506", centre=COUNTY)
+    no = logged_at_village()
     papers = [APPLICATION, ID_COPY, BOOKLET, CONSENT]
     done = api.op(
         "custody",
@@ -222,19 +226,10 @@ def test_a_lost_original_is_explained_and_signed_for(api, demo_users):
 
 def test_forwarding_through_the_api_sends_only_the_papers_named(api, demo_users):
     """``forwardCase(papers:)`` sends what is named, as the web form's ticks do; the rest stays
-    held at the village. An empty list sends none now; without the argument, all go."""
-    from delegation.services import Applicant
-
+    held at the village (without the argument all go: the round trip above)."""
     agent = login(api, "agent", "AgentLogin", "agent.420506101201", centre=VILLAGE)
     town = login(api, "staff", "StaffLogin", "staff.420506101000", centre=TOWNSHIP)
-    case = s.log_request(
-        VILLAGE,
-        Actor("王代办", Role.AGENT, VILLAGE),
-        applicant=Applicant("person", "刘桂兰", "420581199001010011", "13907171234"),
-        item_code=ITEM,
-        materials_received=ITEM_MATERIALS,
-    )
-    no = case.tracking_no
+    no = logged_at_village()
     api.op(
         "custody",
         "AuthorizeProxy",
