@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from accounts.permissions import mask_phone
 from core.errors import DomainError
 from notifications import services
-from notifications.models import SmsPreference, SmsStatus
+from notifications.models import SmsPreference, SmsStatus, StaffKind
 from notifications.texts import staff_text
 from web.session import centre_page
 
@@ -32,6 +32,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
     page = Paginator(notes, PAGE_SIZE).get_page(request.GET.get("page"))
     for note in page:
         note.web_text = staff_text(note.kind, note.text_args, note.tracking_no)
+        note.web_href = _href(note, request.centre)
     return render(
         request,
         "web/notifications/inbox.html",
@@ -42,6 +43,20 @@ def inbox(request: HttpRequest) -> HttpResponse:
             "unread": services.unread_count(request.centre),
         },
     )
+
+
+def _href(note, centre) -> str:
+    """Where a notification leads: the rectification it warns of, else its case, else (a digest
+    of warnings) the centre's list filtered by the digest's level — the register at a village,
+    whose agents have no worklist."""
+    rectification = (note.text_args or {}).get("rectification")
+    if rectification:
+        return reverse("web:rectification", args=[rectification])
+    if note.tracking_no:
+        return reverse("web:case", args=[note.tracking_no])
+    listing = reverse("web:register" if centre.tier == "village" else "web:worklist")
+    level = "red" if note.kind == StaffKind.WARNING_RED else "yellow"
+    return f"{listing}?supervision={level}"
 
 
 @centre_page()
