@@ -21,6 +21,7 @@ from django.http import JsonResponse
 from django.urls import set_script_prefix
 from django.utils.translation import gettext as _
 
+from core import sql
 from tenants.models import ServiceCentre
 
 _PATH_RE = re.compile(
@@ -29,7 +30,7 @@ _PATH_RE = re.compile(
 
 
 def centre_for_code(code: str) -> ServiceCentre | None:
-    return ServiceCentre.objects.filter(division_code=code).first()
+    return sql.one(ServiceCentre, "WHERE division_code = %s LIMIT 1", [code])  # every request
 
 
 class CentreRoutingMiddleware:

@@ -39,6 +39,11 @@ class BatchLoader:
         """Announce keys that are likely to be loaded; they are fetched with the first load."""
         self._pending.update(key for key in keys if key is not None and key not in self._cache)
 
+    def put(self, key: Hashable, value: Any) -> None:
+        """A value another query already read (e.g. joined to its rows): no query for it."""
+        self._cache[key] = value
+        self._pending.discard(key)
+
     def load(self, key: Hashable) -> Any:
         if key is None:
             return self._default()

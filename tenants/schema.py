@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import graphene
 
+from core import sql
 from graphql_api.enums import enum_from_choices
 from graphql_api.loaders import BatchLoader, group_by
 from graphql_api.scalars import DateTime
@@ -19,12 +20,13 @@ CentreStatusEnum = enum_from_choices("CentreStatus", CentreStatus, "Whether a ce
 
 class CentreByCode(BatchLoader):
     def batch_load(self, keys):
-        return {c.division_code: c for c in ServiceCentre.objects.filter(division_code__in=keys)}
+        found = sql.rows(ServiceCentre, "WHERE division_code = ANY(%s)", [list(keys)])
+        return {c.division_code: c for c in found}
 
 
 class CentreById(BatchLoader):
     def batch_load(self, keys):
-        return {c.id: c for c in ServiceCentre.objects.filter(id__in=keys)}
+        return {c.id: c for c in sql.rows(ServiceCentre, "WHERE id = ANY(%s)", [list(keys)])}
 
 
 class ChildrenByParent(BatchLoader):
