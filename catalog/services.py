@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import sql
 from core.errors import DomainError, NotFound, Problem, ValidationFailed
 from tenants.divisions import TIER_ORDER, Tier
 
@@ -440,18 +441,33 @@ def _department(code: str) -> Department:
 
 
 def _item(code: str, *, for_update: bool = False) -> ServiceItem:
-    items = ServiceItem.objects.select_related("current_version__department")
-    if for_update:
-        items = items.select_for_update(of=("self",))
-    try:
-        return items.get(code=files.text(code).upper())
-    except ServiceItem.DoesNotExist:
+    """The item with its current version and that version's department, in one statement
+    written once (every logged request asks it; ``core.sql``); locked if ``for_update``."""
+    items, versions = sql.shape(ServiceItem, "i"), sql.shape(ServiceItemVersion, "v")
+    departments = sql.shape(Department, "d")
+    with connection.cursor() as cur:
+        cur.execute(
+            f"SELECT {items.columns}, {versions.columns}, {departments.columns}"
+            f" FROM {items.table} i LEFT JOIN {versions.table} v ON v.id = i.current_version_id"
+            f" LEFT JOIN {departments.table} d ON d.id = v.department_id WHERE i.code = %s"
+            + (" FOR UPDATE OF i" if for_update else ""),
+            [files.text(code).upper()],
+        )
+        row = cur.fetchone()
+    if row is None:
         raise NotFound(
             gettext_lazy("事项“%(code)s”不在事项库中。"),
             code="unknown_item",
             field="item",
             params={"code": code},
-        ) from None
+        )
+    item = items.instance(row)
+    version = None
+    if row[items.width] is not None:
+        version = versions.instance(row, items.width)
+        version.department = departments.instance(row, items.width + versions.width)
+    item.current_version = version
+    return item
 
 
 def _write_version(

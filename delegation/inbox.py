@@ -29,6 +29,7 @@ from django.db import connection, transaction
 from django.dispatch import Signal
 from django.utils import timezone
 
+from core import sql
 from delegation import services
 from delegation.messages import check
 from delegation.models import Delegation, Direction, InboxMessage
@@ -107,14 +108,7 @@ def receive_batch(messages: list[dict]) -> list[Outcome]:
 
 
 def _centre(code: str) -> ServiceCentre | None:
-    return next(
-        iter(
-            ServiceCentre.objects.raw(
-                "SELECT * FROM public.tenants_servicecentre WHERE division_code = %s", [code]
-            )
-        ),
-        None,
-    )
+    return sql.one(ServiceCentre, "WHERE division_code = %s LIMIT 1", [code])
 
 
 def _receive_at(centre: ServiceCentre, group: list[tuple[int, dict, dict]], outcomes: list) -> None:
@@ -211,14 +205,8 @@ def _apply_in_order(
     kind, seq = message["kind"], message["seq"]
     # The receiver's side of the hop: a message coming up lands on a "down" record.
     direction = Direction.DOWN if kind in (services.FORWARDED, *_UP_HANDLERS) else Direction.UP
-    delegation = next(
-        iter(
-            Delegation.objects.raw(
-                "SELECT * FROM delegation_delegation WHERE id = %s AND direction = %s FOR UPDATE",
-                [message["stream"], direction],
-            )
-        ),
-        None,
+    delegation = sql.one(
+        Delegation, "WHERE id = %s AND direction = %s FOR UPDATE", [message["stream"], direction]
     )
     _check_sender(centre, delegation, message)
     expected = (delegation.received_seq if delegation else 0) + 1

@@ -22,7 +22,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import mask_phone
-from core import personal_data
+from core import personal_data, sql
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.roles import DESK_ROLES, Actor
 from delegation.identity import check_credit_code, check_id_number
@@ -71,17 +71,9 @@ class Applicant:
 def _centre(code_or_centre: str | ServiceCentre) -> ServiceCentre:
     if isinstance(code_or_centre, ServiceCentre):
         return code_or_centre
-    # Raw SQL on the hot path: the ORM spent more time compiling this lookup than PostgreSQL
-    # spent running it. The registry is in the public schema whatever the search path.
-    centre = next(
-        iter(
-            ServiceCentre.objects.raw(
-                "SELECT * FROM public.tenants_servicecentre WHERE division_code = %s",
-                [code_or_centre],
-            )
-        ),
-        None,
-    )
+    # SQL written once on the hot path (core.sql): the ORM spent more time compiling this
+    # lookup than PostgreSQL spent running it.
+    centre = sql.one(ServiceCentre, "WHERE division_code = %s LIMIT 1", [code_or_centre])
     if centre is None:
         raise NotFound(
             _("没有行政区划代码为“%(code)s”的服务中心。"),
@@ -154,21 +146,25 @@ def _next_tracking_no(centre: ServiceCentre, day: dt.date) -> str:
 def _get_case(ref: int | str | Case, *, lock: bool = True) -> Case:
     """The case by id or tracking number, locked (``FOR UPDATE``) unless ``lock`` is false.
 
-    Raw SQL (the ORM's compilation of the joined, locked query cost more than the query); the
+    SQL written once (core.sql: the ORM's compilation cost more than the query); the
     item version comes from ``_version`` (versions are immutable), and the delegations are
     loaded only if a caller touches them (``_peer`` reads their immutable peer centre).
     """
     if isinstance(ref, Case):
         ref = ref.pk
     column = "id" if isinstance(ref, int) else "tracking_no"
-    sql = f"SELECT * FROM delegation_case WHERE {column} = %s" + (" FOR UPDATE" if lock else "")
-    case = next(iter(Case.objects.raw(sql, [ref])), None)
+    case = sql.one(Case, _GET_CASE_SQL[column, lock], [ref])
     if case is None:
         raise NotFound(_("本中心没有办件“%(ref)s”。"), code="case_not_found", params={"ref": ref})
     _ITEM_VERSION_FIELD.set_cached_value(case, _version(case.item_version_id))
     return case
 
 
+_GET_CASE_SQL = {
+    (column, lock): f"WHERE {column} = %s" + (" FOR UPDATE" if lock else "")
+    for column in ("id", "tracking_no")
+    for lock in (False, True)
+}
 _ITEM_VERSION_FIELD = Case._meta.get_field("item_version")
 _versions: dict[int, object] = {}
 _peers: dict[tuple[str, uuid.UUID], str] = {}
@@ -354,7 +350,13 @@ def _apply(
 
 
 def _pauses(case: Case) -> list[tuple[dt.date, dt.date | None]]:
-    return list(case.pauses.order_by("started_on").values_list("started_on", "ended_on"))
+    with connection.cursor() as cur:  # read afresh: a pause may have begun in this transaction
+        cur.execute(
+            "SELECT started_on, ended_on FROM delegation_casepause WHERE case_id = %s"
+            " ORDER BY started_on",
+            [case.pk],
+        )
+        return cur.fetchall()
 
 
 def _start_clock(case: Case, day: dt.date) -> None:

@@ -31,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.permissions import out_of_jurisdiction, require_in_jurisdiction
+from core import sql
 from core.errors import DomainError, NotFound, PermissionDenied
 from core.roles import DESK_ROLES, Actor, Role
 from messaging.outbox import enqueue
@@ -268,14 +269,7 @@ def apply_order(centre: ServiceCentre, message: dict) -> None:
             f"{message['sender']} does not supervise {centre.division_code}",
         )
     p = message["payload"]
-    case = next(
-        iter(
-            Case.objects.raw(
-                "SELECT * FROM delegation_case WHERE id = %s FOR UPDATE", [p["case_id"]]
-            )
-        ),
-        None,
-    )
+    case = sql.one(Case, "WHERE id = %s FOR UPDATE", [p["case_id"]])
     if case is None or case.tracking_no != p["tracking_no"]:
         raise Rejected(DeadLetterReason.INVALID_PAYLOAD, f"no case {p['tracking_no']} here")
     if ReceivedOrder.objects.filter(pk=message["stream"]).exists():

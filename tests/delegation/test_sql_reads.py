@@ -133,3 +133,36 @@ def test_a_case_page_over_the_api_runs_fewer_statements(network, forwarded, clie
     assert data["delegations"][0]["peerCentre"]["divisionCode"] == TOWNSHIP
     assert data["applicantIdNumber"] == PERSON.id_number
     assert len(statements.captured_queries) == 11, [q["sql"][:80] for q in statements]
+
+
+def test_the_item_a_request_is_filed_under_reads_as_the_orm_reads_it(network):
+    from catalog.models import ServiceItem
+    from catalog.services import _item, active_version
+    from core.errors import NotFound
+
+    orm = ServiceItem.objects.select_related("current_version__department").get(code="C-1")
+    for locked in (False, True):
+        mine = _item("c-1", for_update=locked)
+        same(mine, orm)
+        same(mine.current_version, orm.current_version)
+        same(mine.current_version.department, orm.current_version.department)
+    version = active_version("C-1")
+    same(version, orm.current_version)
+    assert version.item.code == "C-1"
+    with pytest.raises(NotFound) as refused:
+        active_version("NO-SUCH")
+    assert refused.value.code == "unknown_item"
+
+
+def test_the_write_path_reads_a_case_and_its_centre_as_the_orm_does(network, forwarded):
+    from delegation.inbox import _centre as inbox_centre
+    from delegation.services import _centre, _get_case, _pauses
+
+    same(_centre(VILLAGE), ServiceCentre.objects.get(division_code=VILLAGE))
+    same(inbox_centre(TOWNSHIP), ServiceCentre.objects.get(division_code=TOWNSHIP))
+    assert inbox_centre("999999") is None
+    with in_centre(network[VILLAGE]):
+        by_number = _get_case(forwarded.tracking_no, lock=False)
+        same(by_number, Case.objects.get(pk=forwarded.pk))
+        same(_get_case(forwarded.pk), by_number)
+        assert _pauses(by_number) == []
