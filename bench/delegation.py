@@ -37,6 +37,7 @@ import sys
 import time
 import uuid
 
+import pg_statements
 from _setup import ROOT, fresh_database
 
 TOWNSHIP_ITEM, COUNTY_ITEM = "SX-0012", "SX-0020"
@@ -185,6 +186,12 @@ def main() -> None:
     parser.add_argument("--linger", type=float, default=0.05, help="relay linger, seconds")
     parser.add_argument("--out", default="delegation.json", help="file name under var/bench/")
     parser.add_argument(
+        "--pg-statements",
+        action="store_true",
+        help="where PostgreSQL's time went, by family of statement (needs pg_stat_statements "
+        "in shared_preload_libraries: bench/pg_statements.py)",
+    )
+    parser.add_argument(
         "--plaintext",
         action="store_true",
         help="store ID numbers and phones in clear (to measure what sealing costs)",
@@ -206,6 +213,8 @@ def main() -> None:
 
     call_command("import_dictionary", "sample", verbosity=0)
     call_command("provision_network", "demo", verbosity=0)
+    if args.pg_statements:
+        pg_statements.prepare(connection)
     env = dict(os.environ, EMBEDDED_DB_NAME=connection.settings_dict["NAME"])
     env.setdefault("PYTHONPATH", str(ROOT))
     if os.environ.get("DATABASE_URL"):
@@ -273,6 +282,8 @@ def run(args, pids: dict[str, int]) -> dict:
     while time.time() < start_at:
         time.sleep(0.01)
     cpu = accounting({**pids, "drivers": os.getpid()})
+    if args.pg_statements:
+        pg_statements.reset()
     cpu_before = cpu.snapshot()
     started = time.perf_counter()
     deadline = time.monotonic() + 1200
@@ -298,6 +309,7 @@ def run(args, pids: dict[str, int]) -> dict:
     for proc in procs:
         proc.join(60)
     used = cpu.delta(cpu_before, cpu.snapshot())
+    families = pg_statements.by_family(n) if args.pg_statements else None
 
     decisions, arrivals = {}, {}
     for code in deciders:
@@ -336,6 +348,7 @@ def run(args, pids: dict[str, int]) -> dict:
         "status_latency_2_hops_p95_s": round(percentile(two_hops, 95), 3),
         "status_latency_per_hop_p95_s": round(percentile(per_hop, 95), 3),
         **cpu_report(used, n, total_s),
+        **({"postgresql_ms_per_case_by_family": families} if families else {}),
     }
 
 
