@@ -181,6 +181,13 @@ def main() -> None:
     parser.add_argument("--agents", type=int, default=2, help="village agent driver processes")
     parser.add_argument("--staff", type=int, default=2, help="window staff driver processes")
     parser.add_argument("--workers", type=int, default=2, help="Celery worker concurrency")
+    parser.add_argument(
+        "--consumer",
+        choices=("celery", "kombu"),
+        default="celery",
+        help="who applies the messages: a Celery worker (--workers processes) or that many "
+        "plain kombu consumers (manage.py consume)",
+    )
     parser.add_argument("--rate", type=float, default=0, help="offered cases/s (0: flat out)")
     parser.add_argument("--group", type=int, default=100, help="relay batch size per recipient")
     parser.add_argument("--linger", type=float, default=0.05, help="relay linger, seconds")
@@ -221,13 +228,25 @@ def main() -> None:
         env["DATABASE_URL"] = os.environ["DATABASE_URL"]
     logs = ROOT / "var" / "bench"
     logs.mkdir(parents=True, exist_ok=True)
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "core", "worker", "-n", f"bench-{queue}@%h",
-         "-Q", queue, "--concurrency",
-         str(args.workers), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
-         "--without-heartbeat"],
-        cwd=ROOT, env=env, stdout=(logs / "worker.log").open("w"), stderr=subprocess.STDOUT,
-    )  # fmt: skip
+    if args.consumer == "celery":
+        workers = [subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "core", "worker", "-n", f"bench-{queue}@%h",
+             "-Q", queue, "--concurrency",
+             str(args.workers), "--loglevel", "WARNING", "--without-gossip", "--without-mingle",
+             "--without-heartbeat"],
+            cwd=ROOT, env=env, stdout=(logs / "worker.log").open("w"), stderr=subprocess.STDOUT,
+        )]  # fmt: skip
+    else:
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "manage.py", "consume"],
+                cwd=ROOT,
+                env=env,
+                stdout=(logs / f"consumer-{k}.log").open("w"),
+                stderr=subprocess.STDOUT,
+            )
+            for k in range(args.workers)
+        ]
     relay = subprocess.Popen(
         [sys.executable, "manage.py", "relay"], cwd=ROOT, env=env,
         stdout=(logs / "relay.log").open("w"), stderr=subprocess.STDOUT,
@@ -235,16 +254,20 @@ def main() -> None:
     try:
         time.sleep(6)  # let the worker connect
         raw = raw_tx_rate()
-        result = run(args, {"worker": worker.pid, "relay": relay.pid})
+        pids = {"relay": relay.pid}
+        for k, proc in enumerate(workers):
+            pids["worker" if k == 0 else f"worker{k}"] = proc.pid
+        result = run(args, pids)
     finally:
-        for proc in (worker, relay):
+        for proc in (*workers, relay):
             proc.terminate()
-        for proc in (worker, relay):
+        for proc in (*workers, relay):
             proc.wait(20)
         from core.celery import app
 
         with app.connection_for_write() as conn:  # leave no private queue behind
             conn.default_channel.queue_delete(queue)
+    result["consumer"] = args.consumer
     result["personal_data"] = "clear" if args.plaintext else "sealed"
     result["raw_single_row_tx_per_s"] = round(raw, 1)
     result["ratio_cases_per_s_to_raw_tx_per_s"] = round(result["cases_per_s"] / raw, 4)
@@ -309,6 +332,8 @@ def run(args, pids: dict[str, int]) -> dict:
     for proc in procs:
         proc.join(60)
     used = cpu.delta(cpu_before, cpu.snapshot())
+    for part in [p for p in used if p.startswith("worker") and p != "worker"]:
+        used["worker"] = used.get("worker", 0.0) + used.pop(part)  # consumers: one part
     families = pg_statements.by_family(n) if args.pg_statements else None
 
     decisions, arrivals = {}, {}

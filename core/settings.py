@@ -324,6 +324,12 @@ MESSAGES_QUEUE_TYPE = os.environ.get(
 )
 if MESSAGES_QUEUE_TYPE not in ("quorum", "classic"):
     raise ImproperlyConfigured(f"MESSAGES_QUEUE_TYPE={MESSAGES_QUEUE_TYPE!r}: quorum or classic")
+#: Who applies the messages queue under bin/run: "celery" (the default: the Celery worker, a
+#: task per batch) or "kombu" (two ``manage.py consume`` processes, messaging.stream: ~12 %
+#: less worker CPU, docs/benchmarks.md); Celery keeps the periodic work either way.
+MESSAGES_CONSUMER = os.environ.get("MESSAGES_CONSUMER", "celery")
+if MESSAGES_CONSUMER not in ("celery", "kombu"):
+    raise ImproperlyConfigured(f"MESSAGES_CONSUMER={MESSAGES_CONSUMER!r}: celery or kombu")
 # Celery declares the messages queue on first use (publisher and ``worker -Q``) as a "missing"
 # queue, of this type; the default task queue (CELERY_TASK_DEFAULT_QUEUE) keeps its own type.
 CELERY_TASK_CREATE_MISSING_QUEUE_TYPE = MESSAGES_QUEUE_TYPE

@@ -91,11 +91,16 @@ def network_children(
     default_queue: str,
     var_dir: Path,
     web_workers: int = 2,
+    consumer: str = "celery",
 ) -> list[Child]:
-    """The relay, the worker (with a broker) and the web server of one ``bin/run``."""
+    """The relay, the worker (with a broker) and the web server of one ``bin/run``.
+
+    ``consumer="kombu"`` (``MESSAGES_CONSUMER``): two ``manage.py consume`` processes apply the
+    messages queue and the Celery worker keeps only the periodic work (beat, default queue)."""
     manage = [python, "manage.py"]
     children = [Child("relay", [*manage, "relay"], log_dir / "relay.log")]
     if broker_url:
+        queues = default_queue if consumer == "kombu" else f"{messages_queue},{default_queue}"
         children.append(
             Child(
                 "worker",
@@ -103,12 +108,17 @@ def network_children(
                     python, "-m", "celery", "-A", "core", "worker",
                     "-n", unique_node_name("run"),
                     "-B", "-s", str(var_dir / "celerybeat-schedule"),
-                    "-Q", f"{messages_queue},{default_queue}",
+                    "-Q", queues,
                     "--concurrency", "2", "--loglevel", "INFO",
                 ],
                 log_dir / "worker.log",
             )
         )  # fmt: skip
+        if consumer == "kombu":
+            children.extend(
+                Child(f"consumer-{k}", [*manage, "consume"], log_dir / f"consumer-{k}.log")
+                for k in (1, 2)
+            )
     children.append(
         Child(
             "web",

@@ -11,9 +11,11 @@ one commit, one schema switch and one broker message carry many of them.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
+log = logging.getLogger(__name__)
 Handler = Callable[[dict], object]
 BatchHandler = Callable[[Sequence[dict]], list]
 _handlers: dict[str, Handler] = {}
@@ -113,3 +115,29 @@ def deliver_batch(messages: Sequence[dict]) -> list:
     if run:
         results.extend(run_handler(run))
     return results
+
+
+def apply_batch(messages: Sequence[dict]) -> tuple[list, list[dict], Exception | None]:
+    """Apply a batch for one recipient in one transaction; if anything in it fails, roll back
+    and apply the messages one by one, each in its own transaction.
+
+    Returns (results of the ones applied, the ones that still failed, the last error). Messages
+    applied before a failure are not lost and are not applied twice when the failed ones are
+    retried: the inbox recognises them. Used by the Celery task and the plain consumer alike.
+    """
+    from django.db import transaction
+
+    try:
+        with transaction.atomic():
+            return list(deliver_batch(messages)), [], None
+    except Exception as exc:
+        log.warning("batch of %d failed (%s): applying one by one", len(messages), exc)
+    results, failed, error = [], [], None
+    for message in messages:
+        try:
+            with transaction.atomic():
+                results.append(deliver(message))
+        except Exception as exc:
+            failed.append(message)
+            error = exc
+    return results, failed, error

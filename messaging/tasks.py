@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import transaction
-
 from core.celery import app
 from messaging import dispatch
 
@@ -59,22 +57,10 @@ def deliver_batch(self, messages: list[dict]) -> str:
     batch. Messages applied before a failure are not lost and are not applied twice: the inbox
     recognises them on the retry.
     """
-    try:
-        with transaction.atomic():
-            return ",".join(str(r) for r in dispatch.deliver_batch(messages))
-    except Exception as exc:
-        log.warning("batch of %d failed (%s): applying one by one", len(messages), exc)
-    failed, results, error = [], [], None
-    for message in messages:
-        try:
-            with transaction.atomic():
-                results.append(str(dispatch.deliver(message)))
-        except Exception as exc:
-            failed.append(message)
-            error = exc
+    results, failed, error = dispatch.apply_batch(messages)
     if failed:
         _log_retry(self.request.retries, f"{len(failed)} message(s) of a batch", error)
         raise self.retry(
             args=[failed], exc=error, countdown=_backoff(self.request.retries)
         ) from error
-    return ",".join(results)
+    return ",".join(str(r) for r in results)

@@ -172,6 +172,27 @@ class Worker:
                 self.kill()
 
 
+class Consumer(Worker):
+    """A real ``manage.py consume`` process (messaging.stream) on one private queue, logging at
+    INFO to a file; ``kill`` and ``stop`` as for a worker."""
+
+    def start(self, timeout: float = 60.0, wait: bool = True) -> Consumer:
+        env = env_for_subprocess(
+            CELERY_BROKER_URL=broker_url(), MESSAGES_QUEUE=self.queue, LOG_LEVEL="INFO"
+        )
+        self.process = subprocess.Popen(
+            [sys.executable, "manage.py", "consume", "--prefetch", str(self.concurrency * 8)],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        if wait:
+            self.wait_for_log("consumer ready", timeout)
+        return self
+
+
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

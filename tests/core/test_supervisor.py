@@ -113,6 +113,24 @@ def test_the_worker_consumes_the_configured_queue_under_a_name_of_its_own(tmp_pa
     assert len(names) == 2 and all(re.fullmatch(r"run-[0-9a-f]{12}@%h", n) for n in names)
 
 
+def test_with_the_kombu_consumer_celery_keeps_only_the_periodic_work(tmp_path):
+    children = supervisor.network_children(
+        python=sys.executable,
+        port=8123,
+        log_dir=tmp_path,
+        broker_url="amqp://guest:guest@127.0.0.1:5672//",
+        messages_queue="messages-run-7",
+        default_queue="celery",
+        var_dir=tmp_path,
+        consumer="kombu",
+    )
+    by_name = {c.name: c.argv for c in children}
+    assert list(by_name) == ["relay", "worker", "consumer-1", "consumer-2", "web"]
+    worker = by_name["worker"]
+    assert worker[worker.index("-Q") + 1] == "celery" and "-B" in worker
+    assert by_name["consumer-1"][1:] == ["manage.py", "consume"]
+
+
 def test_without_a_broker_there_is_no_worker_and_the_web_server_is_gunicorn(tmp_path):
     children = supervisor.network_children(
         python=sys.executable,

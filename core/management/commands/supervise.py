@@ -33,6 +33,7 @@ class Command(BaseCommand):
             default_queue=settings.CELERY_TASK_DEFAULT_QUEUE,
             var_dir=settings.VAR_DIR,
             web_workers=web_workers,
+            consumer=settings.MESSAGES_CONSUMER,
         )
         code = supervisor.supervise(children, sys.stderr)
         if code:
