@@ -25,7 +25,9 @@ def _body(message) -> str:
     return str(body)[:100_000]
 
 
-def _keep(message, reason: str, detail: str) -> None:
+def keep_as_dead_letter(message, reason: str, detail: str) -> None:
+    """Record a broker message no consumer can use (``messaging.deadletters``), never raising:
+    Celery's consumer here and the plain one (``messaging.stream``) then drop it from the queue."""
     from django.db import close_old_connections, connection
 
     from messaging import deadletters
@@ -51,17 +53,17 @@ def _keep(message, reason: str, detail: str) -> None:
 
 class Consumer(CeleryConsumer):
     def on_decode_error(self, message, exc):
-        _keep(message, DeadLetterReason.UNDECODABLE, f"{type(exc).__name__}: {exc}")
+        keep_as_dead_letter(message, DeadLetterReason.UNDECODABLE, f"{type(exc).__name__}: {exc}")
         return super().on_decode_error(message, exc)
 
     def on_unknown_message(self, body, message):
-        _keep(message, DeadLetterReason.UNDECODABLE, "not a task message")
+        keep_as_dead_letter(message, DeadLetterReason.UNDECODABLE, "not a task message")
         return super().on_unknown_message(body, message)
 
     def on_unknown_task(self, body, message, exc):
-        _keep(message, DeadLetterReason.UNKNOWN_KIND, f"unknown task: {exc}")
+        keep_as_dead_letter(message, DeadLetterReason.UNKNOWN_KIND, f"unknown task: {exc}")
         return super().on_unknown_task(body, message, exc)
 
     def on_invalid_task(self, body, message, exc):
-        _keep(message, DeadLetterReason.UNDECODABLE, f"invalid task: {exc}")
+        keep_as_dead_letter(message, DeadLetterReason.UNDECODABLE, f"invalid task: {exc}")
         return super().on_invalid_task(body, message, exc)

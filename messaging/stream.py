@@ -33,7 +33,7 @@ from django.db import close_old_connections, connection
 from kombu.mixins import ConsumerMixin
 
 from messaging import dispatch
-from messaging.consumer import _keep
+from messaging.consumer import keep_as_dead_letter
 from messaging.models import DeadLetterReason
 
 log = logging.getLogger(__name__)
@@ -84,7 +84,7 @@ class MessageConsumer(ConsumerMixin):
         self._waiting.clear()
 
     def on_decode_error(self, message, exc) -> None:
-        _keep(message, DeadLetterReason.UNDECODABLE, f"{type(exc).__name__}: {exc}")
+        keep_as_dead_letter(message, DeadLetterReason.UNDECODABLE, f"{type(exc).__name__}: {exc}")
         message.ack()
 
     def on_message(self, body, message) -> None:
@@ -92,7 +92,7 @@ class MessageConsumer(ConsumerMixin):
         if messages is None:
             task = (message.headers or {}).get("task")
             reason = DeadLetterReason.UNKNOWN_KIND if task else DeadLetterReason.UNDECODABLE
-            _keep(message, reason, f"not a message task: {str(task)[:100]}")
+            keep_as_dead_letter(message, reason, f"not a message task: {str(task)[:100]}")
             message.ack()
             return
         retries = int((message.headers or {}).get("retries") or 0)
@@ -105,9 +105,9 @@ class MessageConsumer(ConsumerMixin):
             self._apply(message, messages, retries)
 
     def _apply(self, message, messages: list[dict], retries: int) -> None:
-        close_old_connections()  # what Django does around a request (CONN_MAX_AGE, broken ones)
-        connection.set_schema_to_public()
         try:
+            close_old_connections()  # as Django does around a request (CONN_MAX_AGE, broken)
+            connection.set_schema_to_public()
             results, failed, error = dispatch.apply_batch(messages)
         except Exception as exc:  # the database itself: keep the message, try again later
             results, failed, error = [], messages, exc
