@@ -12,6 +12,8 @@ sealed personal data, arrays), so the rest of the code cannot tell the differenc
 
 Joins read several models from one row: ``Shape(model, alias).columns`` in the SELECT list and
 ``shape.instance(row, start)`` for each (see ``accounts.services.authenticate_token``).
+``insert(instance)`` and ``update(instance)`` write a row as ``save()`` would (the case and its
+delegations on every step), without the compiler and without signals.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any, TypeVar
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models import Model
 
 M = TypeVar("M", bound=Model)
@@ -72,6 +74,63 @@ def rows(model: type[M], tail: str, params: Sequence[Any] = ()) -> list[M]:
         cur.execute(f"SELECT {spec.columns} FROM {spec.table} {tail}", params)
         found = cur.fetchall()
     return [spec.instance(row) for row in found]  # type: ignore[misc]
+
+
+_UPDATES: dict[type[Model], tuple[str, tuple]] = {}
+
+
+def update(instance: Model) -> None:
+    """What ``instance.save()`` does for a row that exists — every column written, ``auto_now``
+    fields stamped, values prepared by their fields (sealing personal data) — as one UPDATE
+    written once per model. No ``pre_save``/``post_save`` signals are sent: only for models
+    without receivers or an overridden ``save()``. A row that is gone raises ``DatabaseError``
+    (where ``save()`` would insert it again)."""
+    model = type(instance)
+    found = _UPDATES.get(model)
+    if found is None:
+        qn = connection.ops.quote_name
+        fields = tuple(f for f in model._meta.concrete_fields if not f.primary_key)
+        assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+        table, pk = qn(model._meta.db_table), qn(model._meta.pk.column)
+        found = _UPDATES[model] = (f"UPDATE {table} SET {assignments} WHERE {pk} = %s", fields)
+    statement, fields = found
+    values = [f.get_db_prep_save(f.pre_save(instance, False), connection) for f in fields]
+    with connection.cursor() as cur:
+        cur.execute(statement, [*values, instance.pk])
+        if cur.rowcount != 1:
+            raise DatabaseError(f"{model.__name__} {instance.pk} is not in this schema")
+
+
+_INSERTS: dict[type[Model], tuple[str, tuple, bool]] = {}
+
+
+def insert(instance: M) -> M:
+    """What ``instance.save()`` does for a new row — ``auto_now_add``/``auto_now`` stamped,
+    values prepared by their fields, a generated primary key read back — as one INSERT written
+    once per model. No signals (as ``update``). An integrity error propagates as from save()."""
+    model = type(instance)
+    found = _INSERTS.get(model)
+    if found is None:
+        qn = connection.ops.quote_name
+        pk = model._meta.pk
+        generated = pk.db_returning  # an identity/serial key: PostgreSQL chooses it
+        fields = tuple(f for f in model._meta.concrete_fields if not (generated and f is pk))
+        columns = ", ".join(qn(f.column) for f in fields)
+        statement = (
+            f"INSERT INTO {qn(model._meta.db_table)} ({columns})"
+            f" VALUES ({', '.join(['%s'] * len(fields))})"
+            + (f" RETURNING {qn(pk.column)}" if generated else "")
+        )
+        found = _INSERTS[model] = (statement, fields, generated)
+    statement, fields, generated = found
+    values = [f.get_db_prep_save(f.pre_save(instance, True), connection) for f in fields]
+    with connection.cursor() as cur:
+        cur.execute(statement, values)
+        if generated:
+            (instance.pk,) = cur.fetchone()
+    instance._state.adding = False
+    instance._state.db = connection.alias
+    return instance
 
 
 def one(model: type[M], tail: str, params: Sequence[Any] = ()) -> M | None:

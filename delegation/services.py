@@ -337,7 +337,7 @@ def _apply(
         _close_clock(case, timezone.localdate(case.decided_at))
     if case.state in {State.REFUSED, State.WITHDRAWN, State.DELIVERED}:
         case.closed_at = now
-    case.save()
+    sql.update(case)  # case.save(), its UPDATE written once (core.sql)
     _record(case, action, from_state, actor, note, at=now, **data)
     _project(case, centre)
     case_moved(centre, case, actor)  # 督办: an order on the case is answered by the move
@@ -627,7 +627,7 @@ def log_request(
             _start_clock(case, today)
         try:
             with transaction.atomic():
-                case.save()
+                sql.insert(case)  # case.save(), its INSERT written once (core.sql)
         except IntegrityError as exc:  # a concurrent submission with the same key won the race
             raise DomainError(
                 _("重复提交：该申请已登记。"), code="duplicate_submission", field="idempotency_key"
@@ -773,13 +773,15 @@ def _hand_up(
             params={"names": "、".join(missing)},
         )
     next_state(action, case.state, actor.role)  # check before creating anything
-    delegation = Delegation.objects.create(
-        id=uuid.uuid4(),
-        direction=Direction.UP,
-        case=case,
-        peer_centre=parent.division_code,
-        peer_tier=parent.tier,
-        tracking_no=case.tracking_no,
+    delegation = sql.insert(
+        Delegation(
+            id=uuid.uuid4(),
+            direction=Direction.UP,
+            case=case,
+            peer_centre=parent.division_code,
+            peer_tier=parent.tier,
+            tracking_no=case.tracking_no,
+        )
     )
     _remember_peer(delegation)
     case.forwarded_to = delegation
@@ -1212,37 +1214,41 @@ def apply_forwarded(centre: ServiceCentre, message: dict) -> Delegation:
     p = message["payload"]
     applicant = personal_data.open_applicant(p["applicant"])
     version = ServiceItemVersion.objects.select_related("item").get(pk=p["item_version"])
-    case = Case.objects.create(
-        tracking_no=p["tracking_no"],
-        query_code_hash=p.get("query_code_hash", ""),  # absent in messages of older versions
-        channel=Channel.DELEGATED,
-        applicant_kind=applicant["kind"],
-        applicant_name=applicant["name"],
-        applicant_id_number=applicant["id_number"],
-        applicant_phone=applicant["phone"],
-        applicant_id_hash=personal_data.lookup_hash(applicant["id_number"]),
-        item_version=version,
-        item_code=version.item.code,
-        item_name=version.name,
-        handling_type=version.handling_type,
-        legal_limit_days=version.legal_limit_days,
-        promised_limit_days=version.promised_limit_days,
-        materials=p["materials"],
-        origin_centre=p["origin_centre"],
-        note=p.get("note", ""),
-        # The delegation row follows in this transaction; the foreign key is checked at commit
-        # (Django's PostgreSQL keys are DEFERRABLE INITIALLY DEFERRED), so no UPDATE after it.
-        received_from_id=message["stream"],
+    case = sql.insert(
+        Case(
+            tracking_no=p["tracking_no"],
+            query_code_hash=p.get("query_code_hash", ""),  # absent in messages of older versions
+            channel=Channel.DELEGATED,
+            applicant_kind=applicant["kind"],
+            applicant_name=applicant["name"],
+            applicant_id_number=applicant["id_number"],
+            applicant_phone=applicant["phone"],
+            applicant_id_hash=personal_data.lookup_hash(applicant["id_number"]),
+            item_version=version,
+            item_code=version.item.code,
+            item_name=version.name,
+            handling_type=version.handling_type,
+            legal_limit_days=version.legal_limit_days,
+            promised_limit_days=version.promised_limit_days,
+            materials=p["materials"],
+            origin_centre=p["origin_centre"],
+            note=p.get("note", ""),
+            # The delegation row follows in this transaction; the foreign key is checked at commit
+            # (Django's PostgreSQL keys are DEFERRABLE INITIALLY DEFERRED), so no UPDATE after it.
+            received_from_id=message["stream"],
+        )
     )
     # A case just opened has no clock pauses: the projection need not ask.
     case._prefetched_objects_cache = {"pauses": CasePause.objects.none()}
-    delegation = Delegation.objects.create(
-        id=message["stream"],
-        direction=Direction.DOWN,
-        case=case,
-        peer_centre=message["sender"],
-        peer_tier=p.get("sender_tier", ""),
-        tracking_no=case.tracking_no,
+    delegation = sql.insert(
+        Delegation(
+            id=message["stream"],
+            direction=Direction.DOWN,
+            case=case,
+            peer_centre=message["sender"],
+            peer_tier=p.get("sender_tier", ""),
+            tracking_no=case.tracking_no,
+        )
     )
     _remember_peer(delegation)
     case.received_from = delegation
@@ -1305,7 +1311,7 @@ def apply_status(centre: ServiceCentre, delegation: Delegation, message: dict) -
             **_status_data(p),
         )
     else:
-        case.save()
+        sql.update(case)
         _record(case, "upstream_status", case.state, system, p.get("note", ""), **_status_data(p))
         _project(case, centre)
     _report_down(case, centre, p.get("action", ""), origin=_status_origin(p))

@@ -166,3 +166,65 @@ def test_the_write_path_reads_a_case_and_its_centre_as_the_orm_does(network, for
         same(by_number, Case.objects.get(pk=forwarded.pk))
         same(_get_case(forwarded.pk), by_number)
         assert _pauses(by_number) == []
+
+
+def test_a_case_written_back_by_sql_update_is_what_save_would_write(network, forwarded):
+    from django.db import DatabaseError
+
+    with in_centre(network[VILLAGE]):
+        case = Case.objects.get(pk=forwarded.pk)
+        stamped = case.updated_at
+        case.note_for_test = "ignored"  # not a field: nothing to write
+        case.upstream_state = "accepted"
+        case.materials = [*case.materials, {"name": "补充", "form": "copy", "count": 1}]
+        sql.update(case)
+        again = Case.objects.get(pk=forwarded.pk)
+        assert values(again) == values(case)
+        assert again.upstream_state == "accepted" and again.materials[-1]["name"] == "补充"
+        assert again.updated_at > stamped  # auto_now, as save() stamps it
+        with connection.cursor() as cur:  # sealed at rest, as save() seals it
+            cur.execute(
+                "SELECT applicant_id_number, applicant_phone FROM delegation_case WHERE id = %s",
+                [case.pk],
+            )
+            assert not any(PERSON.id_number in v or PERSON.phone in v for v in cur.fetchone())
+        case.pk = 987654321
+        with pytest.raises(DatabaseError):
+            sql.update(case)
+
+
+def test_rows_inserted_by_sql_insert_are_what_save_would_insert(network, forwarded):
+    import uuid as uuid_
+
+    from django.db import IntegrityError, transaction
+
+    with in_centre(network[VILLAGE]):
+        template = Case.objects.get(pk=forwarded.pk)
+        fresh = Case(
+            **{
+                f.attname: getattr(template, f.attname)
+                for f in Case._meta.concrete_fields
+                if not f.primary_key and f.attname not in ("submitted_at", "updated_at")
+            }
+        )
+        fresh.tracking_no = template.tracking_no + "-X"
+        fresh.idempotency_key = None
+        fresh.forwarded_to_id, fresh.state, fresh.escalated_at = None, "submitted", None
+        sql.insert(fresh)
+        assert fresh.pk and fresh.pk != template.pk and not fresh._state.adding
+        assert fresh.submitted_at is not None and fresh.updated_at is not None  # stamped
+        same(fresh, Case.objects.get(pk=fresh.pk))
+        hop = sql.insert(
+            Delegation(
+                id=uuid_.uuid4(),
+                direction="up",
+                case=fresh,
+                peer_centre=TOWNSHIP,
+                peer_tier="township",
+                tracking_no=fresh.tracking_no,
+            )
+        )
+        same(hop, Delegation.objects.get(pk=hop.pk))
+        duplicate = Case(**{k: v for k, v in values(fresh).items() if k != "id"})
+        with pytest.raises(IntegrityError), transaction.atomic():
+            sql.insert(duplicate)  # the same tracking number: refused as save() would be
