@@ -26,7 +26,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -368,18 +368,14 @@ def _token_with_user(key_hash: str) -> ApiToken | None:
     """The token with this hash and its user, in one statement written once (every API request
     runs it; ``core.sql``)."""
     tokens, users = sql.shape(ApiToken, "t"), sql.shape(get_user_model(), "u")
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT {tokens.columns}, {users.columns} FROM accounts_apitoken t"
-            f" JOIN {users.table} u ON u.id = t.user_id WHERE t.key_hash = %s",
-            [key_hash],
-        )
-        row = cur.fetchone()
-    if row is None:
-        return None
-    token = tokens.instance(row)
-    token.user = users.instance(row, tokens.width)
-    return token
+    for token, user in sql.joined(
+        [tokens, users],
+        f"FROM {tokens.table} t JOIN {users.table} u ON u.id = t.user_id WHERE t.key_hash = %s",
+        [key_hash],
+    ):
+        token.user = user
+        return token
+    return None
 
 
 def logout(token: ApiToken) -> ApiToken:

@@ -7,7 +7,6 @@ The rules are ``catalog.services``'; who may change the dictionary is
 from __future__ import annotations
 
 import graphene
-from django.db import connection
 
 from accounts.permissions import require_dictionary_admin
 from catalog import services
@@ -20,7 +19,6 @@ from catalog.models import (
     ServiceItem,
     ServiceItemVersion,
 )
-from core import sql
 from graphql_api.context import require_user
 from graphql_api.enums import enum_from_choices, value_of
 from graphql_api.loaders import BatchLoader, group_by
@@ -43,31 +41,9 @@ MaterialFormEnum = enum_from_choices(
 
 class ItemVersionById(BatchLoader):
     def batch_load(self, keys):
-        found = {v.pk: v for v in versions_with_item(keys)}
+        found = {v.pk: v for v in services.versions_with_item(keys)}
         MaterialsByVersion.of(self.context).prime(found)
         return found
-
-
-def versions_with_item(pks) -> list[ServiceItemVersion]:
-    """Dictionary versions with their item and department, in one statement written once
-    (every case a worklist or case page shows names its version; ``core.sql``)."""
-    versions, items = sql.shape(ServiceItemVersion, "v"), sql.shape(ServiceItem, "i")
-    departments = sql.shape(Department, "d")
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT {versions.columns}, {items.columns}, {departments.columns}"
-            f" FROM {versions.table} v JOIN {items.table} i ON i.id = v.item_id"
-            f" JOIN {departments.table} d ON d.id = v.department_id WHERE v.id = ANY(%s)",
-            [list(pks)],
-        )
-        found = cur.fetchall()
-    result = []
-    for row in found:
-        version = versions.instance(row)
-        version.item = items.instance(row, versions.width)
-        version.department = departments.instance(row, versions.width + items.width)
-        result.append(version)
-    return result
 
 
 class MaterialsByVersion(BatchLoader):

@@ -445,29 +445,42 @@ def _item(code: str, *, for_update: bool = False) -> ServiceItem:
     written once (every logged request asks it; ``core.sql``); locked if ``for_update``."""
     items, versions = sql.shape(ServiceItem, "i"), sql.shape(ServiceItemVersion, "v")
     departments = sql.shape(Department, "d")
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT {items.columns}, {versions.columns}, {departments.columns}"
-            f" FROM {items.table} i LEFT JOIN {versions.table} v ON v.id = i.current_version_id"
-            f" LEFT JOIN {departments.table} d ON d.id = v.department_id WHERE i.code = %s"
-            + (" FOR UPDATE OF i" if for_update else ""),
-            [files.text(code).upper()],
-        )
-        row = cur.fetchone()
-    if row is None:
+    found = sql.joined(
+        [items, versions, departments],
+        f"FROM {items.table} i LEFT JOIN {versions.table} v ON v.id = i.current_version_id"
+        f" LEFT JOIN {departments.table} d ON d.id = v.department_id WHERE i.code = %s"
+        + (" FOR UPDATE OF i" if for_update else ""),
+        [files.text(code).upper()],
+    )
+    if not found:
         raise NotFound(
             gettext_lazy("事项“%(code)s”不在事项库中。"),
             code="unknown_item",
             field="item",
             params={"code": code},
         )
-    item = items.instance(row)
-    version = None
-    if row[items.width] is not None:
-        version = versions.instance(row, items.width)
-        version.department = departments.instance(row, items.width + versions.width)
+    ((item, version, department),) = found
+    if version is not None:
+        version.department = department
     item.current_version = version
     return item
+
+
+def versions_with_item(pks) -> list[ServiceItemVersion]:
+    """Dictionary versions with their item and department, in one statement written once
+    (every case a worklist or case page shows names its version; ``core.sql``)."""
+    versions, items = sql.shape(ServiceItemVersion, "v"), sql.shape(ServiceItem, "i")
+    departments = sql.shape(Department, "d")
+    result = []
+    for version, item, department in sql.joined(
+        [versions, items, departments],
+        f"FROM {versions.table} v JOIN {items.table} i ON i.id = v.item_id"
+        f" JOIN {departments.table} d ON d.id = v.department_id WHERE v.id = ANY(%s)",
+        [list(pks)],
+    ):
+        version.item, version.department = item, department
+        result.append(version)
+    return result
 
 
 def _write_version(

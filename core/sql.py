@@ -10,8 +10,8 @@ sealed personal data, arrays), so the rest of the code cannot tell the differenc
     case = sql.one(Case, "WHERE tracking_no = %s", [number])
     events = sql.rows(CaseEvent, "WHERE case_id = ANY(%s) ORDER BY case_id, seq", [ids])
 
-Joins read several models from one row: ``Shape(model, alias).columns`` in the SELECT list and
-``shape.instance(row, start)`` for each (see ``accounts.services.authenticate_token``).
+Joins read several models from one row: ``joined([shape(A, "a"), shape(B, "b")], "FROM … a JOIN
+… b ON …", params)`` gives a tuple of instances per row (see ``delegation.queries.chains``).
 ``insert(instance)`` and ``update(instance)`` write a row as ``save()`` would (the case and its
 delegations on every step), without the compiler and without signals.
 """
@@ -41,6 +41,7 @@ class Shape:
         self.columns = ", ".join(prefix + qn(f.column) for f in fields)
         self.names = tuple(f.attname for f in fields)
         self.width = len(fields)
+        self.pk_index = fields.index(model._meta.pk)
         converters: list[tuple[int, tuple[Callable, ...], Any]] = []
         for i, field in enumerate(fields):
             col = field.get_col(model._meta.db_table)
@@ -131,6 +132,24 @@ def insert(instance: M) -> M:
     instance._state.adding = False
     instance._state.db = connection.alias
     return instance
+
+
+def joined(shapes: Sequence[Shape], tail: str, params: Sequence[Any] = ()) -> list[tuple]:
+    """``SELECT <each shape's columns> <tail>`` (``tail`` names the tables under the shapes'
+    aliases): per row, a tuple of one instance per shape, None where an outer join found none."""
+    columns = ", ".join(shape.columns for shape in shapes)
+    with connection.cursor() as cur:
+        cur.execute(f"SELECT {columns} {tail}", params)
+        found = cur.fetchall()
+    result = []
+    for row in found:
+        instances, start = [], 0
+        for shape in shapes:
+            present = row[start + shape.pk_index] is not None
+            instances.append(shape.instance(row, start) if present else None)
+            start += shape.width
+        result.append(tuple(instances))
+    return result
 
 
 def one(model: type[M], tail: str, params: Sequence[Any] = ()) -> M | None:

@@ -7,8 +7,6 @@ one query per relation, not one per case.
 
 from __future__ import annotations
 
-from django.db import connection
-
 from catalog.schema import ItemVersionById
 from core import sql
 from delegation import queries
@@ -34,19 +32,16 @@ class DelegationsByCase(BatchLoader):
         # With the centre at the other end (registry, public schema), which a page showing a
         # hop names: one statement for both.
         hops, centres = sql.shape(Delegation, "d"), sql.shape(ServiceCentre, "c")
-        with connection.cursor() as cur:
-            cur.execute(
-                f"SELECT {hops.columns}, {centres.columns} FROM {hops.table} d"
-                f" LEFT JOIN {centres.table} c ON c.division_code = d.peer_centre"
-                " WHERE d.case_id = ANY(%s) ORDER BY d.case_id, d.created_at",
-                [keys],
-            )
-            found = cur.fetchall()
         delegations, by_code = [], CentreByCode.of(self.context)
-        for row in found:
-            delegations.append(hops.instance(row))
-            if row[hops.width] is not None:
-                by_code.put(delegations[-1].peer_centre, centres.instance(row, hops.width))
+        for delegation, centre in sql.joined(
+            [hops, centres],
+            f"FROM {hops.table} d LEFT JOIN {centres.table} c ON c.division_code = d.peer_centre"
+            " WHERE d.case_id = ANY(%s) ORDER BY d.case_id, d.created_at",
+            [keys],
+        ):
+            delegations.append(delegation)
+            if centre is not None:
+                by_code.put(delegation.peer_centre, centre)
         return group_by(delegations, "case_id")
 
 

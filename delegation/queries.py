@@ -169,18 +169,14 @@ def chains(tracking_nos: list[str]) -> dict[str, list[Hop]]:
     from network.models import CaseRecord
 
     records, centres = sql.shape(CaseRecord, "r"), sql.shape(ServiceCentre, "c")
-    with connection.cursor() as cur:
-        cur.execute(
-            f"SELECT {records.columns}, {centres.columns} FROM {records.table} r"
-            f" JOIN {centres.table} c ON c.id = r.centre_id"
-            " WHERE r.tracking_no = ANY(%s)",
-            [list(tracking_nos)],
-        )
-        found = cur.fetchall()
     by_number: dict[str, list] = defaultdict(list)
-    for row in found:
-        record = records.instance(row)
-        record.centre = centres.instance(row, records.width)
+    for record, centre in sql.joined(
+        [records, centres],
+        f"FROM {records.table} r JOIN {centres.table} c ON c.id = r.centre_id"
+        " WHERE r.tracking_no = ANY(%s)",
+        [list(tracking_nos)],
+    ):
+        record.centre = centre
         by_number[record.tracking_no].append(record)
     result = {}
     for number, records in by_number.items():

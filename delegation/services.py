@@ -143,6 +143,29 @@ def _next_tracking_no(centre: ServiceCentre, day: dt.date) -> str:
     return f"{centre.division_code}-{day:%Y%m%d}-{seq:05d}"
 
 
+def _applicant_fields(kind: str, name: str, id_number: str, phone: str) -> dict:
+    """A new case's applicant columns, with the keyed hash its sealed ID number is found by."""
+    return {
+        "applicant_kind": kind,
+        "applicant_name": name,
+        "applicant_id_number": id_number,
+        "applicant_phone": phone,
+        "applicant_id_hash": personal_data.lookup_hash(id_number),
+    }
+
+
+def _version_fields(version) -> dict:
+    """A new case's copy of its dictionary version (the case keeps what it was filed under)."""
+    return {
+        "item_version": version,
+        "item_code": version.item.code,
+        "item_name": version.name,
+        "handling_type": version.handling_type,
+        "legal_limit_days": version.legal_limit_days,
+        "promised_limit_days": version.promised_limit_days,
+    }
+
+
 def _get_case(ref: int | str | Case, *, lock: bool = True) -> Case:
     """The case by id or tracking number, locked (``FOR UPDATE``) unless ``lock`` is false.
 
@@ -602,17 +625,10 @@ def log_request(
             query_code=query_code,
             query_code_hash=query_code_hash(tracking_no, query_code),
             channel=channel,
-            applicant_kind=applicant.kind,
-            applicant_name=applicant.name,
-            applicant_id_number=applicant.id_number,
-            applicant_phone=applicant.phone,
-            applicant_id_hash=personal_data.lookup_hash(applicant.id_number),
-            item_version=version,
-            item_code=version.item.code,
-            item_name=version.name,
-            handling_type=version.handling_type,
-            legal_limit_days=version.legal_limit_days,
-            promised_limit_days=version.promised_limit_days,
+            **_applicant_fields(
+                applicant.kind, applicant.name, applicant.id_number, applicant.phone
+            ),
+            **_version_fields(version),
             materials=[
                 {"name": m.name, "form": m.form, "count": m.count, "received": m.name in received}
                 for m in required
@@ -1219,17 +1235,10 @@ def apply_forwarded(centre: ServiceCentre, message: dict) -> Delegation:
             tracking_no=p["tracking_no"],
             query_code_hash=p.get("query_code_hash", ""),  # absent in messages of older versions
             channel=Channel.DELEGATED,
-            applicant_kind=applicant["kind"],
-            applicant_name=applicant["name"],
-            applicant_id_number=applicant["id_number"],
-            applicant_phone=applicant["phone"],
-            applicant_id_hash=personal_data.lookup_hash(applicant["id_number"]),
-            item_version=version,
-            item_code=version.item.code,
-            item_name=version.name,
-            handling_type=version.handling_type,
-            legal_limit_days=version.legal_limit_days,
-            promised_limit_days=version.promised_limit_days,
+            **_applicant_fields(
+                applicant["kind"], applicant["name"], applicant["id_number"], applicant["phone"]
+            ),
+            **_version_fields(version),
             materials=p["materials"],
             origin_centre=p["origin_centre"],
             note=p.get("note", ""),

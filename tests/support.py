@@ -7,6 +7,8 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from django.conf import settings
@@ -191,6 +193,24 @@ class Consumer(Worker):
         if wait:
             self.wait_for_log("consumer ready", timeout)
         return self
+
+
+@contextmanager
+def starting(cls: type[Worker], queue: str, tmp_path: Path) -> Iterator[Callable[..., Worker]]:
+    """``start(concurrency=2)`` for processes of ``cls`` (``Worker`` or ``Consumer``) on
+    ``queue``; every one started is stopped when the block ends (a fixture's teardown)."""
+    started: list[Worker] = []
+
+    def start(concurrency: int = 2) -> Worker:
+        process = cls(queue, tmp_path, concurrency).start()
+        started.append(process)
+        return process
+
+    try:
+        yield start
+    finally:
+        for process in started:
+            process.stop()
 
 
 def wait_until(predicate, timeout: float = 30.0, interval: float = 0.1, message: str = "condition"):

@@ -90,21 +90,26 @@ def test_sigterm_stops_every_child_and_exits_zero(tmp_path):
     wait_until(lambda: not any(alive(pid) for pid in pids), 10, message="children stopped")
 
 
+BROKER = "amqp://guest:guest@127.0.0.1:5672//"
+
+
+def children(tmp_path, broker_url: str = BROKER, **options) -> list:
+    """The children ``supervise`` would start on port 8123, queue ``messages-run-7``."""
+    return supervisor.network_children(
+        python=sys.executable,
+        port=8123,
+        log_dir=tmp_path,
+        broker_url=broker_url,
+        messages_queue="messages-run-7",
+        default_queue="celery",
+        var_dir=tmp_path,
+        **options,
+    )
+
+
 def test_the_worker_consumes_the_configured_queue_under_a_name_of_its_own(tmp_path):
     def worker_argv() -> list[str]:
-        (worker,) = [
-            c
-            for c in supervisor.network_children(
-                python=sys.executable,
-                port=8123,
-                log_dir=tmp_path,
-                broker_url="amqp://guest:guest@127.0.0.1:5672//",
-                messages_queue="messages-run-7",
-                default_queue="celery",
-                var_dir=tmp_path,
-            )
-            if c.name == "worker"
-        ]
+        (worker,) = [c for c in children(tmp_path) if c.name == "worker"]
         return worker.argv
 
     first, second = worker_argv(), worker_argv()
@@ -114,17 +119,7 @@ def test_the_worker_consumes_the_configured_queue_under_a_name_of_its_own(tmp_pa
 
 
 def test_with_the_kombu_consumer_celery_keeps_only_the_periodic_work(tmp_path):
-    children = supervisor.network_children(
-        python=sys.executable,
-        port=8123,
-        log_dir=tmp_path,
-        broker_url="amqp://guest:guest@127.0.0.1:5672//",
-        messages_queue="messages-run-7",
-        default_queue="celery",
-        var_dir=tmp_path,
-        consumer="kombu",
-    )
-    by_name = {c.name: c.argv for c in children}
+    by_name = {c.name: c.argv for c in children(tmp_path, consumer="kombu")}
     assert list(by_name) == ["relay", "worker", "consumer-1", "consumer-2", "web"]
     worker = by_name["worker"]
     assert worker[worker.index("-Q") + 1] == "celery" and "-B" in worker
@@ -132,17 +127,9 @@ def test_with_the_kombu_consumer_celery_keeps_only_the_periodic_work(tmp_path):
 
 
 def test_without_a_broker_there_is_no_worker_and_the_web_server_is_gunicorn(tmp_path):
-    children = supervisor.network_children(
-        python=sys.executable,
-        port=8123,
-        log_dir=tmp_path,
-        broker_url="",
-        messages_queue="messages",
-        default_queue="celery",
-        var_dir=tmp_path,
-    )
-    assert [c.name for c in children] == ["relay", "web"]
-    web = children[1].argv
+    started = children(tmp_path, broker_url="")
+    assert [c.name for c in started] == ["relay", "web"]
+    web = started[1].argv
     assert web[1:4] == ["-m", "gunicorn", "core.wsgi:application"]
     assert web[web.index("--bind") + 1] == "127.0.0.1:8123"
 

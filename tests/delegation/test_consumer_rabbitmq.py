@@ -37,7 +37,7 @@ from tests.delegation.test_reliability_rabbitmq import (  # noqa: F401 (fixtures
     queue,
     relay_until_empty,
 )
-from tests.support import Consumer, wait_until
+from tests.support import Consumer, starting, wait_until
 
 pytestmark = [
     pytest.mark.rabbitmq,
@@ -47,16 +47,8 @@ pytestmark = [
 
 @pytest.fixture
 def consumers(tmp_path, queue):
-    started: list[Consumer] = []
-
-    def start(concurrency: int = 2) -> Consumer:
-        consumer = Consumer(queue, tmp_path, concurrency).start()
-        started.append(consumer)
-        return consumer
-
-    yield start
-    for consumer in started:
-        consumer.stop()
+    with starting(Consumer, queue, tmp_path) as start:
+        yield start
 
 
 def test_a_broker_outage_delays_but_loses_and_duplicates_nothing(network, consumers):

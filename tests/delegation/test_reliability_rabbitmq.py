@@ -24,7 +24,7 @@ from messaging.transport import CeleryTransport
 from tenants.models import ServiceCentre
 from tenants.tenancy import in_centre
 from tests.delegation.conftest import AGENT, PERSON, TOWN_STAFF, TOWNSHIP, VILLAGE, make_items
-from tests.support import Worker, broker_reachable, broker_url, wait_until
+from tests.support import Worker, broker_reachable, broker_url, starting, wait_until
 
 # available_apps makes the flush after each test TRUNCATE … CASCADE: centre_template's tables
 # reference the dictionary, which a plain TRUNCATE of the public tables refuses.
@@ -79,16 +79,8 @@ def network(transactional_db):
 
 @pytest.fixture
 def workers(tmp_path, queue):
-    started: list[Worker] = []
-
-    def start(concurrency: int = 2) -> Worker:
-        worker = Worker(queue, tmp_path, concurrency).start()
-        started.append(worker)
-        return worker
-
-    yield start
-    for worker in started:
-        worker.stop()
+    with starting(Worker, queue, tmp_path) as start:
+        yield start
 
 
 def cases(code: str) -> list[Case]:

@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import ApiToken
 from accounts.services import _token_with_user, hash_token
 from catalog.models import ServiceItemVersion
-from catalog.schema import versions_with_item
+from catalog.services import versions_with_item
 from core import sql
 from core.routing import centre_for_code
 from delegation import queries
