@@ -10,18 +10,14 @@ cannot be applied is retried after a backoff while the others, and later ones, f
 
 from __future__ import annotations
 
-import uuid
-
 import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from delegation import services as s
 from delegation.models import InboxMessage
 from messaging import relay
-from messaging.models import OutboxMessage
 from messaging.stream import backoff, messages_of
 from messaging.transport import CeleryTransport
 from tenants.tenancy import in_centre
@@ -36,6 +32,7 @@ from tests.delegation.test_reliability_rabbitmq import (  # noqa: F401 (fixtures
     network,
     queue,
     relay_until_empty,
+    three_good_and_one_bad,
 )
 from tests.support import Consumer, starting, wait_until
 
@@ -116,17 +113,7 @@ def test_a_consumer_killed_inside_its_transaction_leaves_nothing_and_the_next_ap
 
 def test_a_message_that_fails_is_retried_after_a_backoff_while_the_others_flow(network, consumers):
     consumer = consumers(concurrency=1)
-    good = [forward_one() for _ in range(3)]
-    template = OutboxMessage.objects.filter(kind=s.FORWARDED).first()
-    bad = OutboxMessage.objects.create(
-        id=uuid.uuid4(),
-        kind=template.kind,
-        sender=template.sender,
-        recipient=template.recipient,
-        stream=uuid.uuid4(),
-        seq=1,
-        payload={**template.payload, "tracking_no": "BAD-1", "item_version": 987654321},
-    )
+    good, bad = three_good_and_one_bad()
     assert relay.relay_batch(CeleryTransport()) == (4, 0)  # one batch to the township
     wait_until(lambda: len(cases(TOWNSHIP)) == 3, message="the three good cases")
     consumer.wait_for_log("applying one by one", timeout=30)

@@ -103,6 +103,23 @@ def forward_one() -> str:
     return case.tracking_no
 
 
+def three_good_and_one_bad() -> tuple[list[str], OutboxMessage]:
+    """Three forwarded cases and, in the outbox beside them, a forward that can never be applied
+    (its dictionary version does not exist): the tracking numbers and the bad row."""
+    good = [forward_one() for _ in range(3)]
+    template = OutboxMessage.objects.filter(kind=s.FORWARDED).first()
+    bad = OutboxMessage.objects.create(
+        id=uuid.uuid4(),
+        kind=template.kind,
+        sender=template.sender,
+        recipient=template.recipient,
+        stream=uuid.uuid4(),
+        seq=1,
+        payload={**template.payload, "tracking_no": "BAD-1", "item_version": 987654321},
+    )
+    return good, bad
+
+
 def relay_until_empty(timeout: float = 60.0) -> None:
     transport = CeleryTransport()
     wait_until(
@@ -262,17 +279,7 @@ def test_a_bad_message_in_a_batch_does_not_hold_up_the_others(network, workers):
     dictionary version does not exist). The worker rolls the batch back, applies the others one
     by one, and retries only the bad one."""
     worker = workers(concurrency=1)
-    good = [forward_one() for _ in range(3)]
-    template = OutboxMessage.objects.filter(kind=s.FORWARDED).first()
-    bad = OutboxMessage.objects.create(
-        id=uuid.uuid4(),
-        kind=template.kind,
-        sender=template.sender,
-        recipient=template.recipient,
-        stream=uuid.uuid4(),
-        seq=1,
-        payload={**template.payload, "tracking_no": "BAD-1", "item_version": 987654321},
-    )
+    good, bad = three_good_and_one_bad()
     assert OutboxMessage.objects.filter(published_at__isnull=True).count() == 4
     assert relay.relay_batch(CeleryTransport()) == (4, 0)  # one batch to the township
     wait_until(lambda: len(cases(TOWNSHIP)) == 3, message="the three good cases")
