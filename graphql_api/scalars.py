@@ -27,9 +27,10 @@ class DateTime(graphene.DateTime):
     @staticmethod
     def serialize(value):
         if isinstance(value, dt.datetime):
-            if timezone.is_naive(value):
-                value = timezone.make_aware(value)
-            return timezone.localtime(value).isoformat()
+            zone = timezone.get_default_timezone()  # TIME_ZONE; no request activates another
+            if value.tzinfo is None:
+                value = value.replace(tzinfo=zone)
+            return value.astimezone(zone).isoformat()
         if isinstance(value, dt.date):
             return value.isoformat()
         raise GraphQLError(f"DateTime cannot represent value: {value!r}")

@@ -29,6 +29,7 @@ All fail with a GraphQL error (HTTP 400) whose ``extensions.code`` says which li
 
 from __future__ import annotations
 
+import functools
 import re
 import time
 from collections.abc import Iterable
@@ -372,10 +373,20 @@ def check_variables(variables, *, max_depth: int = MAX_INPUT_DEPTH) -> None:
 
 
 def rules(settings_source, base: Iterable[type[ValidationRule]]) -> tuple:
-    """The validation rules of an endpoint: graphql-core's ``base`` and the limits above."""
+    """The validation rules of an endpoint: graphql-core's ``base`` and the limits above.
+    The same limits give the same rule classes (built once, not on every request)."""
+    return _rules(
+        tuple(base),
+        getattr(settings_source, "GRAPHQL_MAX_DEPTH", MAX_DEPTH),
+        getattr(settings_source, "GRAPHQL_MAX_COMPLEXITY", MAX_COMPLEXITY),
+    )
+
+
+@functools.lru_cache(maxsize=16)
+def _rules(base: tuple, max_depth: int, max_complexity: int) -> tuple:
     return (
         *base,
-        depth_limit_rule(getattr(settings_source, "GRAPHQL_MAX_DEPTH", MAX_DEPTH)),
-        complexity_limit_rule(getattr(settings_source, "GRAPHQL_MAX_COMPLEXITY", MAX_COMPLEXITY)),
+        depth_limit_rule(max_depth),
+        complexity_limit_rule(max_complexity),
         login_limit_rule(),
     )

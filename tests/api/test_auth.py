@@ -198,6 +198,27 @@ def test_the_endpoints_answer_without_the_trailing_slash(client, agent_user, cen
     assert json.loads(response.content)["data"]["__typename"] in {"Query", "CentreQuery"}
 
 
+def test_the_api_sets_no_cookie(client, agent_user):
+    """Bearer tokens only: no response of the API, anonymous or authenticated, sets a cookie
+    (no CSRF cookie, no session), so a browser holds nothing a cross-site request could use."""
+    path = f"/c/{VILLAGE}/graphql/"
+    answer = client.post(
+        path,
+        data=json.dumps({"query": LOGIN, "variables": {"username": "wang", "password": PASSWORD}}),
+        content_type="application/json",
+    )
+    token = json.loads(answer.content)["data"]["login"]["token"]
+    assert not answer.cookies
+    me = client.post(
+        path,
+        data=json.dumps({"query": ME}),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+    assert me.status_code == 200 and json.loads(me.content)["data"]["me"]["username"] == "wang"
+    assert not me.cookies and "Set-Cookie" not in me.headers
+
+
 # --- throttling failed logins ---------------------------------------------------------------------
 
 
