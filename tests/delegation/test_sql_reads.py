@@ -66,6 +66,33 @@ def test_a_case_and_its_events_and_delegations_read_as_the_orm_reads_them(networ
         assert sql.one(Case, "WHERE tracking_no = %s LIMIT 1", ["no-such-number"]) is None
 
 
+def test_an_instance_is_filled_at_once_unless_something_listens_to_its_creation(network, forwarded):
+    """Without init receivers the row fills the instance's attributes in one update: the same
+    attributes the ORM sets, nothing more, and it behaves as the ORM's (a related object is
+    fetched through the foreign key). With a receiver the ORM's from_db() builds it and sends."""
+    from django.db.models.signals import post_init
+
+    with in_centre(network[VILLAGE]):
+        orm = Case.objects.get(tracking_no=forwarded.tracking_no)
+        mine = sql.one(Case, "WHERE tracking_no = %s LIMIT 1", [forwarded.tracking_no])
+        assert sql.shape(Case).plain
+        assert mine.__dict__.keys() == orm.__dict__.keys()
+        same(mine, orm)
+        assert mine.item_version.pk == orm.item_version_id
+        seen = []
+
+        def heard(sender, instance, **kwargs):
+            seen.append(instance)
+
+        post_init.connect(heard, sender=Case)
+        try:
+            again = sql.one(Case, "WHERE tracking_no = %s LIMIT 1", [forwarded.tracking_no])
+        finally:
+            post_init.disconnect(heard, sender=Case)
+        assert seen == [again]
+        same(again, orm)
+
+
 def test_the_detail_and_the_chain_are_the_orms(network, forwarded):
     village = network[VILLAGE]
     with in_centre(village):
