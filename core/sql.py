@@ -19,7 +19,7 @@ delegations on every step), without the compiler and without signals.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any, TypeVar
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connection
@@ -61,17 +61,47 @@ class Shape:
             for function in functions:
                 value = function(value, col, connection)
             values[i] = value
-        model = self.model
-        if not self.plain or _init_receivers(model):
-            return model.from_db(DEFAULT_DB_ALIAS, self.names, values)  # = connection.alias
-        # What Model.__init__ ends with for a full row, without walking the fields one setattr
-        # at a time (a third of the cost of a 40-column instance): the same attributes, the
-        # same state as from_db() leaves.
-        new = model.__new__(model)
-        state = new._state = ModelState()
-        state.adding, state.db = False, DEFAULT_DB_ALIAS
-        new.__dict__.update(zip(self.names, values, strict=True))
-        return new
+        if self.plain:
+            return filled(self.model, self.names, values)
+        return self.model.from_db(DEFAULT_DB_ALIAS, self.names, values)  # = connection.alias
+
+
+def filled(
+    model: type[M], names: Sequence[str], values: Sequence[Any], db: str = DEFAULT_DB_ALIAS
+) -> M:
+    """The instance ``model.from_db()`` gives for a full row (``names``: every concrete
+    field's attname, in order), made without walking the fields one setattr at a time in
+    Model.__init__ (a third of the cost of a 40-column instance): the same attributes, the same
+    state. Only for models that ``_plain_attributes`` allows; when anything listens to their
+    pre_init or post_init, from_db() builds it and sends them."""
+    if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
+        return Model.from_db.__func__(model, db, names, values)
+    new = model.__new__(model)
+    state = new._state = ModelState()
+    state.adding, state.db = False, db
+    new.__dict__.update(zip(names, values, strict=True))
+    return new
+
+
+class QuickFromDb:
+    """A model mixin: rows the ORM reads with every column (lists of cases, events, records)
+    become instances as ``core.sql`` makes them (``filled``). Rows with deferred columns and
+    models that ``_plain_attributes`` refuses go through Model.from_db()."""
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        names = _full_row_names(cls)
+        if names is not None and len(values) == len(names):
+            # As Model.from_db: a full row holds the concrete fields in their order.
+            return filled(cls, names, values, db)
+        return super().from_db(db, field_names, values)
+
+
+@cache
+def _full_row_names(model: type[Model]) -> tuple[str, ...] | None:
+    """The attnames a full row of ``model`` fills, or None if it may not be filled at once."""
+    fields = model._meta.concrete_fields
+    return tuple(f.attname for f in fields) if _plain_attributes(model, fields) else None
 
 
 def _plain_attributes(model: type[Model], fields: Sequence[Any]) -> bool:
@@ -93,12 +123,6 @@ def _plain_attributes(model: type[Model], fields: Sequence[Any]) -> bool:
         if attribute is not None and hasattr(type(attribute), "__set__"):
             return False
     return True
-
-
-def _init_receivers(model: type[Model]) -> bool:
-    """Whether anything listens to ``model``'s pre_init or post_init now (then the instance is
-    built by from_db(), which sends them)."""
-    return signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)
 
 
 @lru_cache(maxsize=256)

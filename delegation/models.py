@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.personal_data import EncryptedTextField
+from core.sql import QuickFromDb
 
 
 class State(models.TextChoices):
@@ -52,7 +53,7 @@ class ApplicantKind(models.TextChoices):
     ENTERPRISE = "enterprise", _("法人/企业")
 
 
-class Case(models.Model):
+class Case(QuickFromDb, models.Model):
     """One request being handled at this centre (办件)."""
 
     tracking_no = models.CharField(_("办件编号"), max_length=30, unique=True)
@@ -163,7 +164,7 @@ class Case(models.Model):
         return self.state
 
 
-class CaseEvent(models.Model):
+class CaseEvent(QuickFromDb, models.Model):
     """An append-only record of one transition (or one status report from upstream)."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="events")
@@ -206,7 +207,7 @@ class Direction(models.TextChoices):
     DOWN = "down", _("承接（下级 → 本中心）")
 
 
-class Delegation(models.Model):
+class Delegation(QuickFromDb, models.Model):
     """One hop of a chain, as this centre knows it.
 
     The lower centre holds the ``up`` record (it forwarded the case), the upper centre the

@@ -5,8 +5,10 @@ from __future__ import annotations
 from django.db import models
 from django.utils import timezone
 
+from core.sql import QuickFromDb
 
-class CaseRecord(models.Model):
+
+class CaseRecord(QuickFromDb, models.Model):
     """One case at one centre, as projected from that centre's schema.
 
     Written by the delegation service layer in the same transaction as the case change (so it

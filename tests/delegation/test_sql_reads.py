@@ -93,6 +93,43 @@ def test_an_instance_is_filled_at_once_unless_something_listens_to_its_creation(
         same(again, orm)
 
 
+def test_the_orm_fills_list_models_at_once_too(network, forwarded):
+    """Case, its events and delegations, and the projection (QuickFromDb): a full row read by
+    the ORM is the instance Model.from_db() makes; deferred columns and receivers still go
+    through it (a deferred column is loaded when read, a receiver hears every instance)."""
+    from django.db.models import Model
+    from django.db.models.signals import post_init
+
+    with in_centre(network[VILLAGE]):
+        case = Case.objects.get(tracking_no=forwarded.tracking_no)
+        names = [f.attname for f in Case._meta.concrete_fields]
+        row = [getattr(case, name) for name in names]
+        reference = Model.from_db.__func__(Case, "default", names, row)
+        assert case.__dict__.keys() == reference.__dict__.keys()
+        same(case, reference)
+        for event in CaseEvent.objects.filter(case=case):
+            assert event.__dict__.keys() == {
+                "_state",
+                *(f.attname for f in CaseEvent._meta.concrete_fields),
+            }
+        partial = Case.objects.only("tracking_no").get(pk=case.pk)
+        assert partial.get_deferred_fields() and partial.applicant_phone == PERSON.phone
+        seen = []
+
+        def heard(sender, instance, **kwargs):
+            seen.append(instance.pk)
+
+        post_init.connect(heard, sender=Case)
+        try:
+            list(Case.objects.filter(pk=case.pk))
+        finally:
+            post_init.disconnect(heard, sender=Case)
+        assert seen == [case.pk]
+    record = CaseRecord.objects.get(tracking_no=forwarded.tracking_no)
+    assert record._state.db == "default" and not record._state.adding
+    assert record.centre.division_code == VILLAGE
+
+
 def test_the_detail_and_the_chain_are_the_orms(network, forwarded):
     village = network[VILLAGE]
     with in_centre(village):
