@@ -1,6 +1,6 @@
 """Benchmark: the read path over HTTP against gunicorn, against the same SQL run directly.
 
-    .venv/bin/python bench/read_path.py [--cases 60] [--requests 200]
+    .venv/bin/python bench/read_path.py [--cases 60] [--requests 200] [--rounds 3]
 
 Own database (bench_read_path): the demo network, ``--cases`` cases logged at a village by its
 agent (a fifth of them forwarded to the township, so the detail has a delegation). Then, for the
@@ -24,17 +24,22 @@ staff operations of ``graphql/operations/staff.graphql`` — ``Worklist`` (a pag
   same token — routing, the token and membership check, Django and graphene-django, no field;
   ``floor_ratio_with_the_fixed_request_cost`` = (that + direct SQL + graphql-core) ÷ direct SQL.
 
-Reported: CPU ms per request of each, the ratio server/direct (goal ≤ 3), statements per
-request, and the CPU other processes used meanwhile (a noisy run shows). Results in
+The cached server, the direct SQL and graphql-core run in ``--rounds`` alternating rounds (the
+direct SQL's CPU alone moved ±20 % between runs on this machine); each round has its own ratios
+and the median is the figure. Reported: CPU ms per request of each (the last round in full),
+the ratio server/direct per round and its median (goal ≤ 3), the floors likewise, statements
+per request, and the CPU other processes used meanwhile (a noisy run shows). Results in
 var/bench/read_path.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import socket
+import statistics
 import subprocess
 import sys
 import time
@@ -141,7 +146,10 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def over_http(cache_size: int, bodies: dict, path: str, token: str, requests: int, postmaster):
+@contextlib.contextmanager
+def serving(cache_size: int, path: str, token: str, postmaster):
+    """``gunicorn core.wsgi`` (one sync worker) with the document cache of ``cache_size``;
+    yields ``measure(bodies, requests)``: CPU per request of each body, after a warm-up."""
     port = free_port()
     env = dict(
         os.environ,
@@ -167,13 +175,7 @@ def over_http(cache_size: int, bodies: dict, path: str, token: str, requests: in
             payload = response.read()
         assert b'"errors"' not in payload, payload[:300]
 
-    try:
-        for _ in range(100):
-            try:
-                send(bodies["Worklist"])
-                break
-            except OSError:
-                time.sleep(0.2)
+    def measure(bodies: dict, requests: int) -> dict:
         results = {}
         accounting = Accounting({"gunicorn": server.pid}, postmaster)
         for name, body in bodies.items():
@@ -187,6 +189,15 @@ def over_http(cache_size: int, bodies: dict, path: str, token: str, requests: in
             used = Accounting.delta(before, accounting.snapshot())
             results[name] = per_request(used, requests, wall)
         return results
+
+    try:
+        for _ in range(100):
+            try:
+                send(PING_BODY)
+                break
+            except OSError:
+                time.sleep(0.2)
+        yield measure
     finally:
         server.terminate()
         server.wait(20)
@@ -227,10 +238,39 @@ def per_request(used: dict, requests: int, wall: float) -> dict:
     }
 
 
+def one_round(bodies: dict, served: dict, direct_sql: dict, over_dicts: dict) -> dict:
+    """One round's figures and ratios. ``floor``: the least a server executing these documents
+    with graphql-core can cost, as a multiple of the direct SQL — the SQL, graphql-core's
+    execution over ready data, and what an authenticated request that asks for nothing costs
+    (routing, the token and membership, Django, graphene-django, the response)."""
+    fixed = served[PING]["cpu_ms_per_request"]
+
+    def cpu(part: dict, name: str) -> float:
+        return part[name]["cpu_ms_per_request"]
+
+    return {
+        "http_cache_on": served,
+        "direct_sql": direct_sql,
+        "graphql_core_over_dicts": over_dicts,
+        "ratio": {name: round(cpu(served, name) / cpu(direct_sql, name), 2) for name in bodies},
+        "floor_sql_plus_graphql_core": {
+            name: round((cpu(direct_sql, name) + cpu(over_dicts, name)) / cpu(direct_sql, name), 2)
+            for name in bodies
+        },
+        "floor": {
+            name: round(
+                (fixed + cpu(direct_sql, name) + cpu(over_dicts, name)) / cpu(direct_sql, name), 2
+            )
+            for name in bodies
+        },
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--cases", type=int, default=60)
     parser.add_argument("--requests", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     fresh_database(DB)
     from django.db import connection
@@ -255,59 +295,52 @@ def main() -> None:
     postmaster = own_postmaster(ROOT)
     connection.close()
 
+    with serving(0, path, token, postmaster) as measure:
+        cache_off = measure(bodies, args.requests)
+    # Rounds: the server, the direct SQL and graphql-core alternate, so that a machine that
+    # slows down for a while moves both sides of a ratio, not one; each round has its ratios.
+    rounds = []
+    with serving(256, path, token, postmaster) as measure:
+        for _ in range(args.rounds):
+            served = measure({**bodies, PING: PING_BODY}, args.requests)
+            direct_sql = direct(statements, params, args.requests, postmaster)
+            over_dicts = {
+                name: executor_floor(path, body, token, args.requests)
+                for name, body in bodies.items()
+            }
+            rounds.append(one_round(bodies, served, direct_sql, over_dicts))
+    last = rounds[-1]
     result = {
         "cases": args.cases,
         "requests": args.requests,
+        "rounds": args.rounds,
         "postmaster_pid": postmaster,
         "statements_per_request": {k: len(v) for k, v in statements.items()},
-        "http_cache_off": over_http(0, bodies, path, token, args.requests, postmaster),
-        "http_cache_on": over_http(
-            256, {**bodies, PING: PING_BODY}, path, token, args.requests, postmaster
-        ),
-        "direct_sql": direct(statements, params, args.requests, postmaster),
-        "graphql_core_over_dicts": {
-            name: executor_floor(path, body, token, args.requests) for name, body in bodies.items()
+        "http_cache_off": cache_off,
+        # The last round's figures in full; every round's ratios below.
+        "http_cache_on": last["http_cache_on"],
+        "direct_sql": last["direct_sql"],
+        "graphql_core_over_dicts": last["graphql_core_over_dicts"],
+        "ratio_server_to_direct_sql_by_round": [r["ratio"] for r in rounds],
+        "floor_ratio_with_the_fixed_request_cost_by_round": [r["floor"] for r in rounds],
+        "median_ratio_server_to_direct_sql": {
+            name: statistics.median(r["ratio"][name] for r in rounds) for name in bodies
         },
-    }
-    # The least a server executing these documents with graphql-core can cost, as a multiple of
-    # the direct SQL: the SQL's own CPU plus graphql-core's execution over ready data.
-    result["floor_ratio_sql_plus_graphql_core"] = {
-        name: round(
-            (
-                result["direct_sql"][name]["cpu_ms_per_request"]
-                + result["graphql_core_over_dicts"][name]["cpu_ms_per_request"]
-            )
-            / result["direct_sql"][name]["cpu_ms_per_request"],
-            2,
-        )
-        for name in bodies
-    }
-    # What the server cannot avoid for any of them either: an authenticated request that asks
-    # for nothing (routing, the token and the membership, Django, graphene-django, the response).
-    # Added to the SQL and graphql-core's execution, the least such a server can cost.
-    fixed = result["http_cache_on"][PING]["cpu_ms_per_request"]
-    result["floor_ratio_with_the_fixed_request_cost"] = {
-        name: round(
-            (
-                fixed
-                + result["direct_sql"][name]["cpu_ms_per_request"]
-                + result["graphql_core_over_dicts"][name]["cpu_ms_per_request"]
-            )
-            / result["direct_sql"][name]["cpu_ms_per_request"],
-            2,
-        )
-        for name in bodies
-    }
-    result["ratio_server_to_direct_sql"] = {
-        mode: {
-            name: round(
-                result[mode][name]["cpu_ms_per_request"]
-                / result["direct_sql"][name]["cpu_ms_per_request"],
-                2,
-            )
-            for name in bodies
-        }
-        for mode in ("http_cache_off", "http_cache_on")
+        "median_floor_ratio_with_the_fixed_request_cost": {
+            name: statistics.median(r["floor"][name] for r in rounds) for name in bodies
+        },
+        "floor_ratio_sql_plus_graphql_core": last["floor_sql_plus_graphql_core"],
+        "ratio_server_to_direct_sql": {
+            "http_cache_off": {
+                name: round(
+                    cache_off[name]["cpu_ms_per_request"]
+                    / last["direct_sql"][name]["cpu_ms_per_request"],
+                    2,
+                )
+                for name in bodies
+            },
+            "http_cache_on": last["ratio"],
+        },
     }
     out = ROOT / "var" / "bench"
     out.mkdir(parents=True, exist_ok=True)
