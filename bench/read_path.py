@@ -24,11 +24,13 @@ staff operations of ``graphql/operations/staff.graphql`` — ``Worklist`` (a pag
   same token — routing, the token and membership check, Django and graphene-django, no field;
   ``floor_ratio_with_the_fixed_request_cost`` = (that + direct SQL + graphql-core) ÷ direct SQL.
 
-The cached server, the direct SQL and graphql-core run in ``--rounds`` alternating rounds (the
-direct SQL's CPU alone moved ±20 % between runs on this machine); each round has its own ratios
-and the median is the figure. Reported: CPU ms per request of each (the last round in full),
-the ratio server/direct per round and its median (goal ≤ 3), the floors likewise, statements
-per request, and the CPU other processes used meanwhile (a noisy run shows). Results in
+The cached server and the direct SQL alternate in blocks of 200 requests (``BLOCK``) within
+each of ``--rounds`` rounds, graphql-core after each round: the direct SQL's CPU alone moved
+±20 % between runs on this machine, and measured minutes apart the two sides of a ratio saw
+different machines. Each round has its own ratios; the median is the figure. Reported: CPU ms
+per request of each (the last round in full), the ratio server/direct per round and its median
+(goal ≤ 3), the floors likewise, statements per request, and the CPU other processes used
+meanwhile (a noisy run shows). Results in
 var/bench/read_path.json.
 """
 
@@ -44,11 +46,14 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 
 from _cpu import Accounting, own_postmaster, own_total
 from _setup import ROOT, fresh_database
 
 DB = "bench_read_path"
+#: Requests per block when the server and the direct SQL alternate.
+BLOCK = 200
 #: An authenticated request that selects nothing but ``__typename``: the fixed cost of a request.
 PING = "Ping (token, no field)"
 PING_BODY = json.dumps({"query": "query Ping { __typename }"}).encode()
@@ -175,18 +180,28 @@ def serving(cache_size: int, path: str, token: str, postmaster):
             payload = response.read()
         assert b'"errors"' not in payload, payload[:300]
 
-    def measure(bodies: dict, requests: int) -> dict:
+    def measure(bodies: dict, requests: int, beside: Callable | None = None) -> dict:
+        """CPU per request of each body; with ``beside(name, n)``, the requests go in blocks
+        of ``BLOCK`` with ``beside`` run for the same ``name`` and count after each block, so
+        that both are measured over the same stretch of time."""
         results = {}
         accounting = Accounting({"gunicorn": server.pid}, postmaster)
         for name, body in bodies.items():
             for _ in range(20):
                 send(body)
-            before = accounting.snapshot()
-            t0 = time.perf_counter()
-            for _ in range(requests):
-                send(body)
-            wall = time.perf_counter() - t0
-            used = Accounting.delta(before, accounting.snapshot())
+            used: dict[str, float] = {}
+            wall, done = 0.0, 0
+            while done < requests:
+                n = min(BLOCK, requests - done) if beside is not None else requests
+                before = accounting.snapshot()
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    send(body)
+                wall += time.perf_counter() - t0
+                add(used, Accounting.delta(before, accounting.snapshot()))
+                done += n
+                if beside is not None:
+                    beside(name, n)
             results[name] = per_request(used, requests, wall)
         return results
 
@@ -203,23 +218,48 @@ def serving(cache_size: int, path: str, token: str, postmaster):
         server.wait(20)
 
 
-def direct(statements: dict, params: dict, requests: int, postmaster) -> dict:
-    import psycopg
+class Direct:
+    """The captured statements of each operation sent with psycopg on one connection, in
+    blocks (``block(name, n)``); ``results()`` gives CPU per request of this process and the
+    cluster over all blocks since the last ``results()``."""
 
-    results = {}
-    with psycopg.connect(**params, autocommit=True) as conn:
-        accounting = Accounting({"client": os.getpid()}, postmaster)
-        for name, sqls in statements.items():
+    def __init__(self, statements: dict, params: dict, postmaster) -> None:
+        import psycopg
+
+        self.statements = statements
+        self.conn = psycopg.connect(**params, autocommit=True)
+        self.accounting = Accounting({"client": os.getpid()}, postmaster)
+        self.used: dict[str, dict[str, float]] = {}
+        self.counts: dict[str, tuple[int, float]] = {}
+        for sqls in statements.values():
             for _ in range(20):
-                run_all(conn, sqls)
-            before = accounting.snapshot()
-            t0 = time.perf_counter()
-            for _ in range(requests):
-                run_all(conn, sqls)
-            wall = time.perf_counter() - t0
-            used = Accounting.delta(before, accounting.snapshot())
-            results[name] = per_request(used, requests, wall)
-    return results
+                run_all(self.conn, sqls)
+
+    def block(self, name: str, n: int) -> None:
+        sqls = self.statements.get(name)
+        if sqls is None:
+            return  # the ping: no statements of its own to compare with
+        before = self.accounting.snapshot()
+        t0 = time.perf_counter()
+        for _ in range(n):
+            run_all(self.conn, sqls)
+        wall = time.perf_counter() - t0
+        add(self.used.setdefault(name, {}), Accounting.delta(before, self.accounting.snapshot()))
+        count, walls = self.counts.get(name, (0, 0.0))
+        self.counts[name] = (count + n, walls + wall)
+
+    def results(self) -> dict:
+        found = {name: per_request(self.used[name], *self.counts[name]) for name in self.used}
+        self.used, self.counts = {}, {}
+        return found
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def add(total: dict[str, float], more: dict[str, float]) -> None:
+    for part, seconds in more.items():
+        total[part] = total.get(part, 0.0) + seconds
 
 
 def run_all(conn, sqls: list[str]) -> None:
@@ -297,18 +337,23 @@ def main() -> None:
 
     with serving(0, path, token, postmaster) as measure:
         cache_off = measure(bodies, args.requests)
-    # Rounds: the server, the direct SQL and graphql-core alternate, so that a machine that
-    # slows down for a while moves both sides of a ratio, not one; each round has its ratios.
+    # Rounds: the server and the direct SQL alternate in blocks of BLOCK requests, so that a
+    # machine that slows down for a while moves both sides of a ratio, not one; each round has
+    # its own ratios, graphql-core over dicts measured after it.
     rounds = []
-    with serving(256, path, token, postmaster) as measure:
-        for _ in range(args.rounds):
-            served = measure({**bodies, PING: PING_BODY}, args.requests)
-            direct_sql = direct(statements, params, args.requests, postmaster)
-            over_dicts = {
-                name: executor_floor(path, body, token, args.requests)
-                for name, body in bodies.items()
-            }
-            rounds.append(one_round(bodies, served, direct_sql, over_dicts))
+    direct = Direct(statements, params, postmaster)
+    try:
+        with serving(256, path, token, postmaster) as measure:
+            for _ in range(args.rounds):
+                served = measure({**bodies, PING: PING_BODY}, args.requests, beside=direct.block)
+                direct_sql = direct.results()
+                over_dicts = {
+                    name: executor_floor(path, body, token, args.requests)
+                    for name, body in bodies.items()
+                }
+                rounds.append(one_round(bodies, served, direct_sql, over_dicts))
+    finally:
+        direct.close()
     last = rounds[-1]
     result = {
         "cases": args.cases,
