@@ -51,7 +51,7 @@ class Shape:
             if found:
                 converters.append((i, tuple(found), col))
         self.converters = tuple(converters)
-        self.plain = _plain_attributes(model, fields)
+        self.plain = _full_row_names(model) is not None
 
     def instance(self, row: Sequence[Any], start: int = 0) -> Model:
         """The instance in ``row[start:start + width]``."""

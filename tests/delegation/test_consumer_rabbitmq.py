@@ -10,11 +10,9 @@ cannot be applied is retried after a backoff while the others, and later ones, f
 
 from __future__ import annotations
 
-import psycopg
 import pytest
 from django.conf import settings
 from django.core.management import CommandError, call_command
-from django.db import connection
 
 from delegation.models import InboxMessage
 from messaging import relay
@@ -29,6 +27,7 @@ from tests.delegation.test_reliability_rabbitmq import (  # noqa: F401 (fixtures
     _broker,
     cases,
     forward_one,
+    killed_while_blocked,
     network,
     queue,
     relay_until_empty,
@@ -78,31 +77,7 @@ def test_a_consumer_killed_inside_its_transaction_leaves_nothing_and_the_next_ap
     network, consumers
 ):
     first = consumers(concurrency=1)
-    params = connection.get_connection_params()
-    for key in ("cursor_factory", "context"):
-        params.pop(key, None)
-    blocker, watcher = psycopg.connect(**params), psycopg.connect(**params, autocommit=True)
-    blocker.execute(
-        f'LOCK TABLE "{network[TOWNSHIP].schema_name}".delegation_case IN ACCESS EXCLUSIVE MODE'
-    )
-    try:
-        no = forward_one()
-        relay_until_empty()
-        wait_until(
-            lambda: (
-                watcher.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
-                    " AND datname = current_database()"
-                ).fetchone()[0]
-                >= 1
-            ),
-            message="the consumer blocked inside its transaction",
-        )
-        first.kill()
-    finally:
-        blocker.rollback()
-        blocker.close()
-        watcher.close()
+    no = killed_while_blocked(network, first, "the consumer blocked inside its transaction")
     assert cases(TOWNSHIP) == []
     consumers(concurrency=1)  # RabbitMQ hands the unacknowledged message to the next one
     wait_until(lambda: len(cases(TOWNSHIP)) == 1, timeout=60, message="the redelivered case")

@@ -174,10 +174,12 @@ def test_broker_outage_delays_but_loses_and_duplicates_nothing(network, workers)
         assert InboxMessage.objects.count() == 20
 
 
-def test_a_worker_killed_mid_task_is_redelivered_and_applied_once(network, workers, tmp_path):
+def killed_while_blocked(network, process, what: str) -> str:
+    """Forward a case while the township's case table is held, wait until ``process`` (a
+    worker or consumer applying it) blocks inside its transaction, kill it, then let go of the
+    table. The forwarded case's tracking number."""
     import psycopg
 
-    first = workers(concurrency=1)
     params = connection.get_connection_params()
     for key in ("cursor_factory", "context"):
         params.pop(key, None)
@@ -185,7 +187,6 @@ def test_a_worker_killed_mid_task_is_redelivered_and_applied_once(network, worke
     watcher = psycopg.connect(
         **params, autocommit=True
     )  # pg_stat_activity is frozen per transaction
-    # Hold the township's case table: the worker will block inside its transaction.
     blocker.execute(
         f'LOCK TABLE "{network[TOWNSHIP].schema_name}".delegation_case IN ACCESS EXCLUSIVE MODE'
     )
@@ -195,17 +196,23 @@ def test_a_worker_killed_mid_task_is_redelivered_and_applied_once(network, worke
         wait_until(
             lambda: (
                 watcher.execute(
-                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+                    "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+                    " AND datname = current_database()"
                 ).fetchone()[0]
                 >= 1
             ),
-            message="the worker blocked mid-task",
+            message=what,
         )
-        first.kill()
+        process.kill()
     finally:
         blocker.rollback()
         blocker.close()
         watcher.close()
+    return no
+
+
+def test_a_worker_killed_mid_task_is_redelivered_and_applied_once(network, workers, tmp_path):
+    no = killed_while_blocked(network, workers(concurrency=1), "the worker blocked mid-task")
     assert cases(TOWNSHIP) == []  # the killed worker's transaction did not commit
     second = workers(concurrency=1)
     second.wait_for_log("succeeded", timeout=60)
